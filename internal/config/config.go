@@ -57,7 +57,9 @@ func Default() Config {
 var envKeys = []string{"db", "addr", "migrate", "log_level", "max_body_bytes", "shutdown_timeout"}
 
 // Load returns the defaults overlaid with the TOML file at path (skipped when
-// path is "") and then with VIGIL_* variables read through getenv.
+// path is "") and then with VIGIL_* variables read through getenv. It does
+// not validate: flags may still override a bad value, so the caller applies
+// them and then calls Validate.
 func Load(path string, getenv func(string) string) (Config, error) {
 	c := Default()
 	if path != "" {
@@ -83,7 +85,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("environment %s: %w", name, err)
 		}
 	}
-	return c, c.Validate()
+	return c, nil
 }
 
 // Set assigns one setting from its text form.

@@ -1,0 +1,14 @@
+// Package demo owns the demo hospital that `vigil demo` loads: an embedded
+// catalog of real medical-device makers, models and software releases (those
+// named in CISA's ICS medical advisories, with the advisory ids each came
+// from), and a generator that turns it into two sites, their network zones
+// and about three hundred devices.
+//
+// The hospital is deterministic: a fixed-seed PCG drives every choice, and
+// every time (first and last seen) is an offset from the inventory service's
+// clock, so the same binary with the same clock always builds the same
+// hospital. Everything the demo needs is compiled in; it reads no files.
+// Writes go through service.Inventory with provenance core.SourceDemo, so
+// the demo passes the same validation as any other input, and all of them
+// commit in one transaction or not at all.
+package demo
