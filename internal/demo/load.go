@@ -35,16 +35,16 @@ func Load(ctx context.Context, inv *service.Inventory) (Summary, error) {
 	}
 	mainSite := h.sites[0].site.Name
 	var sum Summary
-	err = inv.Store().InTx(ctx, func(tx core.Inventory) error {
-		switch _, err := tx.FindSiteByName(ctx, mainSite); {
+	err = inv.InTx(ctx, func(tx *service.Inventory) error {
+		switch _, err := tx.Inventory().FindSiteByName(ctx, mainSite); {
 		case err == nil:
 			return core.Errorf(core.KindConflict, "the demo hospital is already loaded (site %q exists)", mainSite)
 		case !core.IsKind(err, core.KindNotFound):
 			return fmt.Errorf("load demo: look for site %q: %w", mainSite, err)
 		}
-		// The same use cases over the transaction, so validation, reference
-		// checks and provenance are exactly those of any other write.
-		got, err := store(ctx, service.NewInventory(txStore{tx}, inv.Clock()), h)
+		// The same use cases inside the transaction, so validation,
+		// reference checks and provenance are exactly those of any write.
+		got, err := store(ctx, tx, h)
 		sum = got
 		return err
 	})
@@ -53,28 +53,6 @@ func Load(ctx context.Context, inv *service.Inventory) (Summary, error) {
 	}
 	return sum, nil
 }
-
-// txStore presents a transaction's inventory as the core.Store the service
-// is built on. Only the inventory is reachable inside the transaction: the
-// rest would need the writer connection the transaction holds.
-type txStore struct{ core.Inventory }
-
-var _ core.Store = txStore{}
-
-func errInTx() error {
-	return core.Errorf(core.KindInternal, "not available inside the demo's transaction")
-}
-
-func (t txStore) InTx(_ context.Context, fn func(core.Inventory) error) error {
-	return fn(t.Inventory) // already in one: join it
-}
-func (txStore) SchemaVersion(context.Context) (int, int, error)          { return 0, 0, errInTx() }
-func (txStore) Migrate(context.Context) (int, error)                     { return 0, errInTx() }
-func (txStore) Close() error                                             { return errInTx() }
-func (txStore) CreateToken(context.Context, *core.Token) error           { return errInTx() }
-func (txStore) TokenByHash(context.Context, []byte) (*core.Token, error) { return nil, errInTx() }
-func (txStore) ListTokens(context.Context) ([]*core.Token, error)        { return nil, errInTx() }
-func (txStore) RevokeToken(context.Context, core.TokenID) error          { return errInTx() }
 
 // store writes the drafts parents first, filling each child's references
 // with the ids its parents were given.

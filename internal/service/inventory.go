@@ -11,17 +11,34 @@ import (
 // Inventory is the use-case layer for C1: sites, zones, manufacturers,
 // models, releases and devices.
 type Inventory struct {
-	store core.Store
+	inv   core.Inventory // the store, or a transaction's view of it
+	store core.Store     // nil inside InTx
 	clock core.Clock
 }
 
 // NewInventory returns the inventory service over store.
 func NewInventory(store core.Store, clock core.Clock) *Inventory {
-	return &Inventory{store: store, clock: clock}
+	return &Inventory{inv: store, store: store, clock: clock}
 }
 
+// InTx runs fn with an Inventory whose every read and write happens in one
+// transaction: all of fn's changes commit together or not at all. Inside a
+// transaction, InTx joins it.
+func (s *Inventory) InTx(ctx context.Context, fn func(tx *Inventory) error) error {
+	if s.store == nil {
+		return fn(s)
+	}
+	return s.store.InTx(ctx, func(inv core.Inventory) error {
+		return fn(&Inventory{inv: inv, clock: s.clock})
+	})
+}
+
+// Inventory returns the store view the service works on (the transaction's
+// inside InTx).
+func (s *Inventory) Inventory() core.Inventory { return s.inv }
+
 // Store returns the underlying store, for callers that batch their own
-// transactions (imports).
+// transactions (imports); nil inside InTx.
 func (s *Inventory) Store() core.Store { return s.store }
 
 // Clock returns the service's clock.
@@ -50,11 +67,11 @@ func (s *Inventory) CreateSite(ctx context.Context, src core.Source, x *core.Sit
 		return err
 	}
 	s.stampNonEmpty(&x.Provenance, src, x, []string{"name", "code", "address"})
-	return s.store.CreateSite(ctx, x)
+	return s.inv.CreateSite(ctx, x)
 }
 
 func (s *Inventory) PatchSite(ctx context.Context, src core.Source, id core.SiteID, p Patch) (*core.Site, error) {
-	cur, err := s.store.GetSite(ctx, id)
+	cur, err := s.inv.GetSite(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +87,7 @@ func (s *Inventory) PatchSite(ctx context.Context, src core.Source, id core.Site
 	if len(changed) == 0 {
 		return cur, nil
 	}
-	return next, s.store.UpdateSite(ctx, next)
+	return next, s.inv.UpdateSite(ctx, next)
 }
 
 // --- zones
@@ -83,11 +100,11 @@ func (s *Inventory) CreateZone(ctx context.Context, src core.Source, z *core.Zon
 		return err
 	}
 	s.stampNonEmpty(&z.Provenance, src, z, []string{"site_id", "name", "cidrs", "vlans", "do_not_probe"})
-	return s.store.CreateZone(ctx, z)
+	return s.inv.CreateZone(ctx, z)
 }
 
 func (s *Inventory) PatchZone(ctx context.Context, src core.Source, id core.ZoneID, p Patch) (*core.Zone, error) {
-	cur, err := s.store.GetZone(ctx, id)
+	cur, err := s.inv.GetZone(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +125,7 @@ func (s *Inventory) PatchZone(ctx context.Context, src core.Source, id core.Zone
 	}
 	next.Provenance = cur.Provenance.Clone()
 	next.Provenance.Set(src, s.clock.Now(), changed...)
-	return next, s.store.UpdateZone(ctx, next)
+	return next, s.inv.UpdateZone(ctx, next)
 }
 
 // --- manufacturers
@@ -119,11 +136,11 @@ func (s *Inventory) CreateManufacturer(ctx context.Context, src core.Source, m *
 		return err
 	}
 	s.stampNonEmpty(&m.Provenance, src, m, []string{"name"})
-	return s.store.CreateManufacturer(ctx, m)
+	return s.inv.CreateManufacturer(ctx, m)
 }
 
 func (s *Inventory) PatchManufacturer(ctx context.Context, src core.Source, id core.ManufacturerID, p Patch) (*core.Manufacturer, error) {
-	cur, err := s.store.GetManufacturer(ctx, id)
+	cur, err := s.inv.GetManufacturer(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +156,7 @@ func (s *Inventory) PatchManufacturer(ctx context.Context, src core.Source, id c
 	}
 	next.Provenance = cur.Provenance.Clone()
 	next.Provenance.Set(src, s.clock.Now(), changed...)
-	return next, s.store.UpdateManufacturer(ctx, next)
+	return next, s.inv.UpdateManufacturer(ctx, next)
 }
 
 // --- models
@@ -150,15 +167,15 @@ func (s *Inventory) CreateModel(ctx context.Context, src core.Source, m *core.Mo
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	if _, err := s.store.GetManufacturer(ctx, m.ManufacturerID); err != nil {
+	if _, err := s.inv.GetManufacturer(ctx, m.ManufacturerID); err != nil {
 		return refError(err, "manufacturer_id", "manufacturer", m.ManufacturerID)
 	}
 	s.stampNonEmpty(&m.Provenance, src, m, modelAttrs)
-	return s.store.CreateModel(ctx, m)
+	return s.inv.CreateModel(ctx, m)
 }
 
 func (s *Inventory) PatchModel(ctx context.Context, src core.Source, id core.ModelID, p Patch) (*core.Model, error) {
-	cur, err := s.store.GetModel(ctx, id)
+	cur, err := s.inv.GetModel(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +187,7 @@ func (s *Inventory) PatchModel(ctx context.Context, src core.Source, id core.Mod
 		return nil, err
 	}
 	if next.ManufacturerID != cur.ManufacturerID {
-		if _, err := s.store.GetManufacturer(ctx, next.ManufacturerID); err != nil {
+		if _, err := s.inv.GetManufacturer(ctx, next.ManufacturerID); err != nil {
 			return nil, refError(err, "manufacturer_id", "manufacturer", next.ManufacturerID)
 		}
 	}
@@ -179,7 +196,7 @@ func (s *Inventory) PatchModel(ctx context.Context, src core.Source, id core.Mod
 	}
 	next.Provenance = cur.Provenance.Clone()
 	next.Provenance.Set(src, s.clock.Now(), changed...)
-	return next, s.store.UpdateModel(ctx, next)
+	return next, s.inv.UpdateModel(ctx, next)
 }
 
 // --- releases
@@ -190,15 +207,15 @@ func (s *Inventory) CreateRelease(ctx context.Context, src core.Source, r *core.
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	if _, err := s.store.GetModel(ctx, r.ModelID); err != nil {
+	if _, err := s.inv.GetModel(ctx, r.ModelID); err != nil {
 		return refError(err, "model_id", "model", r.ModelID)
 	}
 	s.stampNonEmpty(&r.Provenance, src, r, releaseAttrs)
-	return s.store.CreateRelease(ctx, r)
+	return s.inv.CreateRelease(ctx, r)
 }
 
 func (s *Inventory) PatchRelease(ctx context.Context, src core.Source, id core.ReleaseID, p Patch) (*core.Release, error) {
-	cur, err := s.store.GetRelease(ctx, id)
+	cur, err := s.inv.GetRelease(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +227,7 @@ func (s *Inventory) PatchRelease(ctx context.Context, src core.Source, id core.R
 		return nil, err
 	}
 	if next.ModelID != cur.ModelID {
-		if _, err := s.store.GetModel(ctx, next.ModelID); err != nil {
+		if _, err := s.inv.GetModel(ctx, next.ModelID); err != nil {
 			return nil, refError(err, "model_id", "model", next.ModelID)
 		}
 	}
@@ -219,7 +236,7 @@ func (s *Inventory) PatchRelease(ctx context.Context, src core.Source, id core.R
 	}
 	next.Provenance = cur.Provenance.Clone()
 	next.Provenance.Set(src, s.clock.Now(), changed...)
-	return next, s.store.UpdateRelease(ctx, next)
+	return next, s.inv.UpdateRelease(ctx, next)
 }
 
 // --- devices
@@ -231,18 +248,18 @@ func (s *Inventory) CreateDevice(ctx context.Context, src core.Source, d *core.D
 	if err := d.Validate(); err != nil {
 		return err
 	}
-	if err := CheckDeviceRefs(ctx, s.store, d); err != nil {
+	if err := CheckDeviceRefs(ctx, s.inv, d); err != nil {
 		return err
 	}
 	s.stampNonEmpty(&d.Provenance, src, d, core.DeviceAttributes)
-	return s.store.CreateDevice(ctx, d)
+	return s.inv.CreateDevice(ctx, d)
 }
 
 // PatchDevice applies a merge patch to device id. ifMatch is the version the
 // client last saw (from the ETag); 0 means the client sent none, and the
 // current version is used. A stale version is KindPreconditionFailed.
 func (s *Inventory) PatchDevice(ctx context.Context, src core.Source, id core.DeviceID, ifMatch int64, p Patch) (*core.Device, error) {
-	cur, err := s.store.GetDevice(ctx, id)
+	cur, err := s.inv.GetDevice(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +274,7 @@ func (s *Inventory) PatchDevice(ctx context.Context, src core.Source, id core.De
 	if err := next.Validate(); err != nil {
 		return nil, err
 	}
-	if err := CheckDeviceRefs(ctx, s.store, next); err != nil {
+	if err := CheckDeviceRefs(ctx, s.inv, next); err != nil {
 		return nil, err
 	}
 	if len(changed) == 0 {
@@ -266,7 +283,7 @@ func (s *Inventory) PatchDevice(ctx context.Context, src core.Source, id core.De
 	next.Provenance = cur.Provenance.Clone()
 	next.Provenance.Set(src, s.clock.Now(), changed...)
 	next.Version = cur.Version
-	if err := s.store.UpdateDevice(ctx, next); err != nil {
+	if err := s.inv.UpdateDevice(ctx, next); err != nil {
 		return nil, err
 	}
 	return next, nil
@@ -310,7 +327,7 @@ func CheckDeviceRefs(ctx context.Context, inv core.Inventory, d *core.Device) er
 }
 
 func (s *Inventory) checkSite(ctx context.Context, id core.SiteID) error {
-	if _, err := s.store.GetSite(ctx, id); err != nil {
+	if _, err := s.inv.GetSite(ctx, id); err != nil {
 		return refError(err, "site_id", "site", id)
 	}
 	return nil
@@ -346,7 +363,7 @@ func (s *Inventory) ListDevices(ctx context.Context, f core.DeviceFilter) (*core
 		return nil, core.Invalid("q", "is longer than %d bytes", core.MaxNameLen)
 	}
 	f.DeviceType = core.NormalizeDeviceType(f.DeviceType)
-	return s.store.ListDevices(ctx, f)
+	return s.inv.ListDevices(ctx, f)
 }
 
 // toDoc encodes v as a JSON object of raw members.

@@ -19,12 +19,19 @@ type Patch map[string]json.RawMessage
 var readOnly = map[string]bool{"id": true, "version": true, "created_at": true,
 	"updated_at": true, "provenance": true}
 
+// isReadOnly reports whether member k of a what is read-only. "version" is
+// the store's change counter on a device but the software version, which a
+// client sets, on a release.
+func isReadOnly(k, what string) bool {
+	return readOnly[k] && !(k == "version" && what == "release")
+}
+
 // applyPatch merges p into a copy of cur and returns it with the sorted list
 // of top-level members whose value changed. Unknown and read-only members
 // are rejected with the member named.
 func applyPatch[T any](cur *T, p Patch, what string) (*T, []string, error) {
 	for k := range p {
-		if readOnly[k] {
+		if isReadOnly(k, what) {
 			return nil, nil, core.Invalid(k, "is read-only")
 		}
 	}
