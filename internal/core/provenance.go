@@ -43,7 +43,9 @@ type Provenance map[string]Origin
 // Set records src at t for each named attribute.
 func (p Provenance) Set(src Source, t time.Time, attrs ...string) {
 	for _, a := range attrs {
-		p[a] = Origin{Source: src, At: t.UTC()}
+		// Stores keep microseconds; truncating here makes a write's response
+		// equal what a later read returns.
+		p[a] = Origin{Source: src, At: t.UTC().Truncate(time.Microsecond)}
 	}
 }
 
