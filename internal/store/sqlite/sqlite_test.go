@@ -1,0 +1,69 @@
+package sqlite
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"testing/fstest"
+
+	"github.com/vigil-oss/vigil/internal/core"
+	"github.com/vigil-oss/vigil/internal/store/storetest"
+)
+
+func TestMemory(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) core.Store {
+		s, err := Open(t.Context(), ":memory:", Options{})
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func TestOpenAwkwardPath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "odd ?name#1%20.db")
+	for range 2 { // create, then reopen
+		s, err := Open(t.Context(), path, Options{})
+		if err != nil {
+			t.Fatalf("Open(%q): %v", path, err)
+		}
+		if _, err := s.Migrate(t.Context()); err != nil {
+			t.Fatalf("Migrate: %v", err)
+		}
+		if cur, latest, err := s.SchemaVersion(t.Context()); err != nil || cur != latest {
+			t.Fatalf("SchemaVersion = %d, %d, %v", cur, latest, err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database file not created under its own name: %v", err)
+	}
+	if _, err := Open(t.Context(), "", Options{}); !core.IsKind(err, core.KindInvalid) {
+		t.Errorf("Open(\"\") = %v, want invalid", err)
+	}
+}
+
+func TestLoadMigrations(t *testing.T) {
+	ms, err := migrations()
+	if err != nil || len(ms) == 0 {
+		t.Fatalf("embedded migrations: %d, %v", len(ms), err)
+	}
+	for _, c := range []struct {
+		name  string
+		files fstest.MapFS
+		ok    bool
+	}{
+		{"in order", fstest.MapFS{"m/0001_a.sql": {}, "m/0002_b.sql": {}, "m/README": {}}, true},
+		{"gap", fstest.MapFS{"m/0001_a.sql": {}, "m/0003_c.sql": {}}, false},
+		{"twice", fstest.MapFS{"m/0001_a.sql": {}, "m/1_b.sql": {}}, false},
+		{"unnumbered", fstest.MapFS{"m/init.sql": {}}, false},
+	} {
+		_, err := loadMigrations(c.files, "m")
+		if (err == nil) != c.ok {
+			t.Errorf("%s: err = %v", c.name, err)
+		}
+	}
+}
