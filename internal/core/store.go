@@ -61,7 +61,7 @@ type SiteStore interface {
 type ZoneStore interface {
 	CreateZone(ctx context.Context, z *Zone) error
 	GetZone(ctx context.Context, id ZoneID) (*Zone, error)
-	FindZoneByName(ctx context.Context, site SiteID, name string) (*Zone, error) // case-insensitive
+	FindZoneByName(ctx context.Context, site SiteID, name string) (*Zone, error)  // case-insensitive
 	ListZones(ctx context.Context, site SiteID, opt ListOptions) ([]*Zone, error) // site 0: all
 	UpdateZone(ctx context.Context, z *Zone) error
 	DeleteZone(ctx context.Context, id ZoneID) error
@@ -79,7 +79,7 @@ type ManufacturerStore interface {
 type ModelStore interface {
 	CreateModel(ctx context.Context, m *Model) error
 	GetModel(ctx context.Context, id ModelID) (*Model, error)
-	FindModelByName(ctx context.Context, mfr ManufacturerID, name string) (*Model, error) // case-insensitive
+	FindModelByName(ctx context.Context, mfr ManufacturerID, name string) (*Model, error)  // case-insensitive
 	ListModels(ctx context.Context, mfr ManufacturerID, opt ListOptions) ([]*Model, error) // mfr 0: all
 	UpdateModel(ctx context.Context, m *Model) error
 	DeleteModel(ctx context.Context, id ModelID) error
@@ -88,7 +88,7 @@ type ModelStore interface {
 type ReleaseStore interface {
 	CreateRelease(ctx context.Context, r *Release) error
 	GetRelease(ctx context.Context, id ReleaseID) (*Release, error)
-	FindRelease(ctx context.Context, model ModelID, version string) (*Release, error) // exact version
+	FindRelease(ctx context.Context, model ModelID, version string) (*Release, error)     // exact version
 	ListReleases(ctx context.Context, model ModelID, opt ListOptions) ([]*Release, error) // model 0: all
 	UpdateRelease(ctx context.Context, r *Release) error
 	DeleteRelease(ctx context.Context, id ReleaseID) error
