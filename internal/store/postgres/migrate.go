@@ -3,11 +3,6 @@ package postgres
 import (
 	"context"
 	"embed"
-	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/vigil-oss/vigil/internal/store/internal/codec"
 )
@@ -18,47 +13,8 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func migrations() ([]migration, error) {
-	return loadMigrations(migrationFS, "migrations")
-}
-
-// loadMigrations reads dir's migrations in order, checking that they are
-// numbered 1..n.
-func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
-	entries, err := fs.ReadDir(fsys, dir)
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasSuffix(name, ".sql") {
-			continue
-		}
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive number and _", name)
-		}
-		b, err := fs.ReadFile(fsys, dir+"/"+name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
-		}
-	}
-	return ms, nil
+func migrations() ([]codec.Migration, error) {
+	return codec.LoadMigrations(migrationFS, "migrations")
 }
 
 // migrateLock is the advisory lock key that serialises Migrate across
@@ -111,10 +67,10 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 }
 
 // apply runs one migration unless it is already recorded.
-func (s *Store) apply(ctx context.Context, m migration) (bool, error) {
+func (s *Store) apply(ctx context.Context, m codec.Migration) (bool, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return false, codec.Internal(err, "begin migration %s", m.name)
+		return false, codec.Internal(err, "begin migration %s", m.Name)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrateLock)); err != nil {
@@ -125,23 +81,23 @@ func (s *Store) apply(ctx context.Context, m migration) (bool, error) {
 	}
 	var done bool
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`,
-		m.version).Scan(&done); err != nil {
-		return false, codec.Internal(err, "check migration %s", m.name)
+		m.Version).Scan(&done); err != nil {
+		return false, codec.Internal(err, "check migration %s", m.Name)
 	}
 	if done {
 		return false, nil
 	}
 	// Without arguments pgx uses the simple protocol, which runs every
 	// statement in the file.
-	if _, err := tx.Exec(ctx, m.sql); err != nil {
-		return false, codec.Internal(err, "apply migration %s", m.name)
+	if _, err := tx.Exec(ctx, m.SQL); err != nil {
+		return false, codec.Internal(err, "apply migration %s", m.Name)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-		m.version, m.name, s.now()); err != nil {
-		return false, codec.Internal(err, "record migration %s", m.name)
+		m.Version, m.Name, s.now()); err != nil {
+		return false, codec.Internal(err, "record migration %s", m.Name)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return false, codec.Internal(err, "commit migration %s", m.name)
+		return false, codec.Internal(err, "commit migration %s", m.Name)
 	}
 	return true, nil
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/vigil-oss/vigil/internal/core"
 )
@@ -25,24 +24,9 @@ func TestOpenErrors(t *testing.T) {
 	}
 }
 
-func TestLoadMigrations(t *testing.T) {
+func TestEmbeddedMigrations(t *testing.T) {
 	ms, err := migrations()
 	if err != nil || len(ms) == 0 {
 		t.Fatalf("embedded migrations: %d, %v", len(ms), err)
-	}
-	for _, c := range []struct {
-		name  string
-		files fstest.MapFS
-		ok    bool
-	}{
-		{"in order", fstest.MapFS{"m/0001_a.sql": {}, "m/0002_b.sql": {}, "m/README": {}}, true},
-		{"gap", fstest.MapFS{"m/0001_a.sql": {}, "m/0003_c.sql": {}}, false},
-		{"twice", fstest.MapFS{"m/0001_a.sql": {}, "m/1_b.sql": {}}, false},
-		{"unnumbered", fstest.MapFS{"m/init.sql": {}}, false},
-	} {
-		_, err := loadMigrations(c.files, "m")
-		if (err == nil) != c.ok {
-			t.Errorf("%s: err = %v", c.name, err)
-		}
 	}
 }

@@ -3,11 +3,6 @@ package sqlite
 import (
 	"context"
 	"embed"
-	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/vigil-oss/vigil/internal/store/internal/codec"
 )
@@ -18,47 +13,10 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // migrations returns the embedded migrations in order, checking that they
 // are numbered 1..n.
-func migrations() ([]migration, error) {
-	return loadMigrations(migrationFS, "migrations")
-}
-
-func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
-	entries, err := fs.ReadDir(fsys, dir)
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasSuffix(name, ".sql") {
-			continue
-		}
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive number and _", name)
-		}
-		b, err := fs.ReadFile(fsys, dir+"/"+name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
-		}
-	}
-	return ms, nil
+func migrations() ([]codec.Migration, error) {
+	return codec.LoadMigrations(migrationFS, "migrations")
 }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -122,28 +80,28 @@ func (s *Store) Migrate(ctx context.Context) (applied int, err error) {
 }
 
 // apply runs one migration unless it is already recorded.
-func (s *Store) apply(ctx context.Context, m migration) (bool, error) {
+func (s *Store) apply(ctx context.Context, m codec.Migration) (bool, error) {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
-		return false, codec.Internal(err, "begin migration %s", m.name)
+		return false, codec.Internal(err, "begin migration %s", m.Name)
 	}
 	defer tx.Rollback()
 	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
-		return false, codec.Internal(err, "check migration %s", m.name)
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
+		return false, codec.Internal(err, "check migration %s", m.Name)
 	}
 	if n > 0 {
 		return false, nil
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return false, codec.Internal(err, "apply migration %s", m.name)
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return false, codec.Internal(err, "apply migration %s", m.Name)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-		m.version, m.name, micros(s.now())); err != nil {
-		return false, codec.Internal(err, "record migration %s", m.name)
+		m.Version, m.Name, micros(s.now())); err != nil {
+		return false, codec.Internal(err, "record migration %s", m.Name)
 	}
 	if err := tx.Commit(); err != nil {
-		return false, codec.Internal(err, "commit migration %s", m.name)
+		return false, codec.Internal(err, "commit migration %s", m.Name)
 	}
 	return true, nil
 }
