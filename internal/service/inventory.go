@@ -60,6 +60,38 @@ func (s *Inventory) stampNonEmpty(p *core.Provenance, src core.Source, v any, at
 	}
 }
 
+// validator is a record that can check itself.
+type validator[T any] interface {
+	*T
+	Validate() error
+}
+
+// patchRecord applies p to cur, validates the result, runs check (the
+// record's references) when given, records src as the provenance of every
+// changed member, and stores it with update. An empty change writes nothing.
+func patchRecord[T any, P validator[T]](ctx context.Context, s *Inventory, src core.Source, p Patch, what string,
+	cur P, prov func(P) *core.Provenance, check func(next P) error, update func(context.Context, P) error) (P, error) {
+	n, changed, err := applyPatch((*T)(cur), p, what)
+	if err != nil {
+		return nil, err
+	}
+	next := P(n)
+	if err := next.Validate(); err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(next); err != nil {
+			return nil, err
+		}
+	}
+	if len(changed) == 0 {
+		return cur, nil
+	}
+	*prov(next) = prov(cur).Clone()
+	prov(next).Set(src, s.clock.Now(), changed...)
+	return next, update(ctx, next)
+}
+
 // --- sites
 
 func (s *Inventory) CreateSite(ctx context.Context, src core.Source, x *core.Site) error {
@@ -75,19 +107,8 @@ func (s *Inventory) PatchSite(ctx context.Context, src core.Source, id core.Site
 	if err != nil {
 		return nil, err
 	}
-	next, changed, err := applyPatch(cur, p, "site")
-	if err != nil {
-		return nil, err
-	}
-	if err := next.Validate(); err != nil {
-		return nil, err
-	}
-	next.Provenance = cur.Provenance.Clone()
-	next.Provenance.Set(src, s.clock.Now(), changed...)
-	if len(changed) == 0 {
-		return cur, nil
-	}
-	return next, s.inv.UpdateSite(ctx, next)
+	return patchRecord(ctx, s, src, p, "site", cur, func(x *core.Site) *core.Provenance { return &x.Provenance },
+		nil, s.inv.UpdateSite)
 }
 
 // --- zones
@@ -108,24 +129,13 @@ func (s *Inventory) PatchZone(ctx context.Context, src core.Source, id core.Zone
 	if err != nil {
 		return nil, err
 	}
-	next, changed, err := applyPatch(cur, p, "zone")
-	if err != nil {
-		return nil, err
-	}
-	if err := next.Validate(); err != nil {
-		return nil, err
-	}
-	if next.SiteID != cur.SiteID {
-		if err := s.checkSite(ctx, next.SiteID); err != nil {
-			return nil, err
-		}
-	}
-	if len(changed) == 0 {
-		return cur, nil
-	}
-	next.Provenance = cur.Provenance.Clone()
-	next.Provenance.Set(src, s.clock.Now(), changed...)
-	return next, s.inv.UpdateZone(ctx, next)
+	return patchRecord(ctx, s, src, p, "zone", cur, func(x *core.Zone) *core.Provenance { return &x.Provenance },
+		func(next *core.Zone) error {
+			if next.SiteID == cur.SiteID {
+				return nil
+			}
+			return s.checkSite(ctx, next.SiteID)
+		}, s.inv.UpdateZone)
 }
 
 // --- manufacturers
@@ -144,19 +154,8 @@ func (s *Inventory) PatchManufacturer(ctx context.Context, src core.Source, id c
 	if err != nil {
 		return nil, err
 	}
-	next, changed, err := applyPatch(cur, p, "manufacturer")
-	if err != nil {
-		return nil, err
-	}
-	if err := next.Validate(); err != nil {
-		return nil, err
-	}
-	if len(changed) == 0 {
-		return cur, nil
-	}
-	next.Provenance = cur.Provenance.Clone()
-	next.Provenance.Set(src, s.clock.Now(), changed...)
-	return next, s.inv.UpdateManufacturer(ctx, next)
+	return patchRecord(ctx, s, src, p, "manufacturer", cur,
+		func(x *core.Manufacturer) *core.Provenance { return &x.Provenance }, nil, s.inv.UpdateManufacturer)
 }
 
 // --- models
@@ -179,24 +178,16 @@ func (s *Inventory) PatchModel(ctx context.Context, src core.Source, id core.Mod
 	if err != nil {
 		return nil, err
 	}
-	next, changed, err := applyPatch(cur, p, "model")
-	if err != nil {
-		return nil, err
-	}
-	if err := next.Validate(); err != nil {
-		return nil, err
-	}
-	if next.ManufacturerID != cur.ManufacturerID {
-		if _, err := s.inv.GetManufacturer(ctx, next.ManufacturerID); err != nil {
-			return nil, refError(err, "manufacturer_id", "manufacturer", next.ManufacturerID)
-		}
-	}
-	if len(changed) == 0 {
-		return cur, nil
-	}
-	next.Provenance = cur.Provenance.Clone()
-	next.Provenance.Set(src, s.clock.Now(), changed...)
-	return next, s.inv.UpdateModel(ctx, next)
+	return patchRecord(ctx, s, src, p, "model", cur, func(x *core.Model) *core.Provenance { return &x.Provenance },
+		func(next *core.Model) error {
+			if next.ManufacturerID == cur.ManufacturerID {
+				return nil
+			}
+			if _, err := s.inv.GetManufacturer(ctx, next.ManufacturerID); err != nil {
+				return refError(err, "manufacturer_id", "manufacturer", next.ManufacturerID)
+			}
+			return nil
+		}, s.inv.UpdateModel)
 }
 
 // --- releases
@@ -219,24 +210,16 @@ func (s *Inventory) PatchRelease(ctx context.Context, src core.Source, id core.R
 	if err != nil {
 		return nil, err
 	}
-	next, changed, err := applyPatch(cur, p, "release")
-	if err != nil {
-		return nil, err
-	}
-	if err := next.Validate(); err != nil {
-		return nil, err
-	}
-	if next.ModelID != cur.ModelID {
-		if _, err := s.inv.GetModel(ctx, next.ModelID); err != nil {
-			return nil, refError(err, "model_id", "model", next.ModelID)
-		}
-	}
-	if len(changed) == 0 {
-		return cur, nil
-	}
-	next.Provenance = cur.Provenance.Clone()
-	next.Provenance.Set(src, s.clock.Now(), changed...)
-	return next, s.inv.UpdateRelease(ctx, next)
+	return patchRecord(ctx, s, src, p, "release", cur, func(x *core.Release) *core.Provenance { return &x.Provenance },
+		func(next *core.Release) error {
+			if next.ModelID == cur.ModelID {
+				return nil
+			}
+			if _, err := s.inv.GetModel(ctx, next.ModelID); err != nil {
+				return refError(err, "model_id", "model", next.ModelID)
+			}
+			return nil
+		}, s.inv.UpdateRelease)
 }
 
 // --- devices
