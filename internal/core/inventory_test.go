@@ -159,3 +159,21 @@ func TestErrorKinds(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+func FuzzDecodeDeviceCursor(f *testing.F) {
+	f.Add(DeviceCursor{Sort: "name", Value: "x", ID: 1}.Encode(), "name")
+	f.Add("", "id")
+	f.Add("eyJzIjoiaWQiLCJ2IjoiIiwiaSI6LTF9", "id")
+	f.Fuzz(func(t *testing.T, s, sort string) {
+		c, err := DecodeDeviceCursor(s, sort)
+		if err != nil {
+			if !IsKind(err, KindInvalid) {
+				t.Fatalf("kind %s: %v", KindOf(err), err)
+			}
+			return
+		}
+		if c.ID <= 0 || c.Sort != sort {
+			t.Fatalf("accepted a bad cursor: %+v", c)
+		}
+	})
+}
