@@ -61,7 +61,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		sum.Sites, sum.Zones, sum.Manufacturers, sum.Models, sum.Releases, sum.Devices, dbPath)
 	ready := func(url string) {
 		fmt.Fprintf(env.Stdout, "URL: %s\nToken: %s\n", url, secret)
-		fmt.Fprintf(env.Stdout, "Try: curl -H 'Authorization: Bearer %s' %s/api/v1/devices?limit=5\n", secret, url)
+		fmt.Fprintf(env.Stdout, "Try: curl -H 'Authorization: Bearer %s' '%s/api/v1/devices?limit=5'\n", secret, url)
 		if env.Ready != nil {
 			env.Ready(url)
 		}
