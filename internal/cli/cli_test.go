@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"net/http"
 	"path/filepath"
@@ -204,5 +205,34 @@ func TestDemo(t *testing.T) {
 	cancel()
 	if code := <-done; code != ExitOK {
 		t.Fatalf("demo exit %d: %s", code, errb.String())
+	}
+}
+
+func TestServeRefusesASchemaItDoesNotKnow(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "v.db")
+	if r := vigil(t, "migrate", "--db", db); r.code != ExitOK || !strings.Contains(r.stdout, "applied") {
+		t.Fatalf("migrate: %+v", r)
+	}
+	if r := vigil(t, "migrate", "--db", db); r.code != ExitOK || !strings.Contains(r.stdout, "applied 0") {
+		t.Fatalf("second migrate must apply nothing: %+v", r)
+	}
+	// A newer vigil has migrated this database further than this one knows.
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '0999_future.sql', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	for _, args := range [][]string{
+		{"serve", "--db", db, "--addr", "127.0.0.1:0"},
+		{"serve", "--db", db, "--addr", "127.0.0.1:0", "--migrate"},
+		{"token", "list", "--db", db},
+	} {
+		r := vigil(t, args...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "newer than this vigil") {
+			t.Errorf("%v on a newer schema: %+v", args, r)
+		}
 	}
 }
