@@ -45,6 +45,9 @@ func listPackages(t *testing.T) []pkg {
 var engines = map[string][]string{
 	"inventory": {"internal/core"},
 	"demo":      {"internal/core", "internal/service"},
+	"versions":  {},
+	"cpe":       {},
+	"advisory":  {},
 }
 
 var engineForbidden = []string{"database/sql", "net/http", "os", "os/exec"}
