@@ -48,6 +48,7 @@ var engines = map[string][]string{
 	"versions":  {},
 	"cpe":       {},
 	"advisory":  {},
+	"purl":      {},
 }
 
 var engineForbidden = []string{"database/sql", "net/http", "os", "os/exec"}
