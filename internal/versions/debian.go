@@ -12,23 +12,9 @@ type debVersion struct {
 
 func parseDebian(v string) (debVersion, error) {
 	var d debVersion
-	s := strings.TrimSpace(v)
-	if e, rest, ok := strings.Cut(s, ":"); ok {
-		if !allDigits(e) {
-			return d, invalid(Debian, v, "epoch "+quote(e)+" is not a number")
-		}
-		d.epoch, s = e, rest
-	}
-	if i := strings.LastIndexByte(s, '-'); i >= 0 {
-		d.upstream, d.revision = s[:i], s[i+1:]
-		if d.revision == "" {
-			return d, invalid(Debian, v, "empty revision after '-'")
-		}
-	} else {
-		d.upstream = s
-	}
-	if d.upstream == "" {
-		return d, invalid(Debian, v, "empty upstream version")
+	var err error
+	if d.epoch, d.upstream, d.revision, _, err = splitEVR(Debian, v, "upstream version", "revision"); err != nil {
+		return d, err
 	}
 	// dpkg only warns when upstream does not start with a digit; real
 	// archives hold such versions, so they are accepted here too.
@@ -112,4 +98,27 @@ func verrevcmp(a, b string) int {
 		}
 	}
 	return 0
+}
+
+// splitEVR splits [epoch:]version[-release], the shape Debian and RPM
+// versions share, and returns the text after the epoch as rest.
+func splitEVR(scheme Scheme, v, verName, relName string) (epoch, version, release, rest string, err error) {
+	rest = strings.TrimSpace(v)
+	if e, after, ok := strings.Cut(rest, ":"); ok {
+		if !allDigits(e) {
+			return "", "", "", "", invalid(scheme, v, "epoch "+quote(e)+" is not a number")
+		}
+		epoch, rest = e, after
+	}
+	version = rest
+	if i := strings.LastIndexByte(rest, '-'); i >= 0 {
+		version, release = rest[:i], rest[i+1:]
+		if release == "" {
+			return "", "", "", "", invalid(scheme, v, "empty "+relName+" after '-'")
+		}
+	}
+	if version == "" {
+		return "", "", "", "", invalid(scheme, v, "empty "+verName)
+	}
+	return epoch, version, release, rest, nil
 }

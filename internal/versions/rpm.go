@@ -11,23 +11,10 @@ type rpmVersion struct {
 
 func parseRPM(v string) (rpmVersion, error) {
 	var r rpmVersion
-	s := strings.TrimSpace(v)
-	if e, rest, ok := strings.Cut(s, ":"); ok {
-		if !allDigits(e) {
-			return r, invalid(RPM, v, "epoch "+quote(e)+" is not a number")
-		}
-		r.epoch, s = e, rest
-	}
-	if i := strings.LastIndexByte(s, '-'); i >= 0 {
-		r.version, r.release = s[:i], s[i+1:]
-		if r.release == "" {
-			return r, invalid(RPM, v, "empty release after '-'")
-		}
-	} else {
-		r.version = s
-	}
-	if r.version == "" {
-		return r, invalid(RPM, v, "empty version")
+	var s string
+	var err error
+	if r.epoch, r.version, r.release, s, err = splitEVR(RPM, v, "version", "release"); err != nil {
+		return r, err
 	}
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x21 || c > 0x7e || c == ':' {
