@@ -3,7 +3,6 @@ package core
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -308,8 +307,8 @@ func (d *Device) Validate() error {
 	}
 	d.MACs = normList(&v, "macs", d.MACs, func(s string) (string, error) { return NormalizeMAC(s) })
 	d.IPs = normList(&v, "ips", d.IPs, NormalizeIP)
-	d.Hostnames = normList(&v, "hostnames", d.Hostnames, normalizeHostname)
-	d.AETitles = normList(&v, "ae_titles", d.AETitles, normalizeAETitle)
+	d.Hostnames = normList(&v, "hostnames", d.Hostnames, NormalizeHostname)
+	d.AETitles = normList(&v, "ae_titles", d.AETitles, CheckAETitle)
 	if len(d.HL7) > MaxListLen {
 		v.Add("hl7", "at most %d entries", MaxListLen)
 	}
@@ -397,19 +396,29 @@ func NormalizeIP(s string) (string, error) {
 	return a.Unmap().String(), nil
 }
 
-var hostnameRE = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,252})$`)
-
-func normalizeHostname(s string) (string, error) {
+// NormalizeHostname checks a host name (letters, digits, '_', and '.' or
+// '-' after the first character; at most 253 bytes), drops a trailing dot
+// and lowercases it. Written out rather than as a regexp: imports run it
+// on every row.
+func NormalizeHostname(s string) (string, error) {
 	s = strings.TrimSuffix(s, ".")
-	if !hostnameRE.MatchString(s) {
-		return "", fmt.Errorf("%q is not a host name", truncate(s, 60))
+	if s == "" || len(s) > 253 {
+		return "", fmt.Errorf("%q is not a host name (1 to 253 characters)", truncate(s, 60))
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' ||
+			(i > 0 && (c == '.' || c == '-'))
+		if !ok {
+			return "", fmt.Errorf("%q is not a host name", truncate(s, 60))
+		}
 	}
 	return strings.ToLower(s), nil
 }
 
-// normalizeAETitle checks a DICOM AE title: up to 16 characters of the
+// CheckAETitle checks a DICOM AE title: up to 16 characters of the
 // default character repertoire, no backslash or control characters.
-func normalizeAETitle(s string) (string, error) {
+func CheckAETitle(s string) (string, error) {
 	if len(s) > 16 {
 		return "", fmt.Errorf("AE title %q is longer than 16 characters", truncate(s, 40))
 	}

@@ -172,9 +172,9 @@ func (r *Record) set(c Column, v string) {
 	case ColIPs:
 		d.IPs = r.list(c, splitList(v), core.NormalizeIP, "an IPv4 or IPv6 address")
 	case ColHostnames:
-		d.Hostnames = r.list(c, splitList(v), normalizeHostname, "a host name")
+		d.Hostnames = r.list(c, splitList(v), core.NormalizeHostname, "a host name")
 	case ColAETitles:
-		d.AETitles = r.list(c, splitAETitles(v), checkAETitle, "a DICOM AE title (up to 16 characters, no backslash)")
+		d.AETitles = r.list(c, splitAETitles(v), core.CheckAETitle, "a DICOM AE title (up to 16 characters, no backslash)")
 	case ColHL7:
 		d.HL7 = r.hl7(c, v)
 	case ColHL7Application:
@@ -256,34 +256,6 @@ func splitAETitles(v string) []string {
 		}
 	}
 	return out
-}
-
-func checkAETitle(s string) (string, error) {
-	if len(s) > 16 {
-		return "", fmt.Errorf("too long")
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e || s[i] == '\\' {
-			return "", fmt.Errorf("bad character")
-		}
-	}
-	return s, nil
-}
-
-func normalizeHostname(s string) (string, error) {
-	s = strings.TrimSuffix(s, ".")
-	if s == "" || len(s) > 253 {
-		return "", fmt.Errorf("bad length")
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' ||
-			(i > 0 && (c == '.' || c == '-'))
-		if !ok {
-			return "", fmt.Errorf("bad character")
-		}
-	}
-	return strings.ToLower(s), nil
 }
 
 // hl7 parses "APP^FACILITY" entries separated by ';' or line breaks.
