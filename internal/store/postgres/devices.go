@@ -209,26 +209,9 @@ func (v *inventory) FindDevices(ctx context.Context, keys core.DeviceKeys) ([]*c
 		codec.NonNil(tags), codec.NonNil(serials), codec.NonNil(macs))
 }
 
-// sortColumns maps sort keys to columns.
-var sortColumns = map[string]string{
-	"id":         "d.id",
-	"name":       "d.name",
-	"asset_tag":  "d.asset_tag",
-	"serial":     "d.serial",
-	"updated_at": "d.updated_at",
-	"last_seen":  "d.last_seen",
-}
-
 func (v *inventory) ListDevices(ctx context.Context, f core.DeviceFilter) (*core.DevicePage, error) {
-	srt, err := codec.ParseSort(f.Sort)
+	srt, limit, err := codec.DevicePlan(f)
 	if err != nil {
-		return nil, err
-	}
-	limit, err := codec.Limit(f.Limit)
-	if err != nil {
-		return nil, err
-	}
-	if err := codec.CheckCursor(f.After, f.Sort); err != nil {
 		return nil, err
 	}
 	var (
@@ -287,9 +270,9 @@ func (v *inventory) ListDevices(ctx context.Context, f core.DeviceFilter) (*core
 	case srt.Key == "id":
 		order = " ORDER BY d.id ASC"
 	case srt.Desc:
-		order = " ORDER BY " + sortColumns[srt.Key] + " DESC, d.id DESC"
+		order = " ORDER BY " + srt.Column + " DESC, d.id DESC"
 	default:
-		order = " ORDER BY " + sortColumns[srt.Key] + " ASC, d.id ASC"
+		order = " ORDER BY " + srt.Column + " ASC, d.id ASC"
 	}
 	// Two phases: pick the page's ids, then fetch those rows whole. Asked
 	// for whole rows at once the planner walks the primary key and filters,
@@ -328,7 +311,7 @@ func keyset(s codec.Sort, c *core.DeviceCursor, arg func(any) string) (string, e
 	case "id":
 		return "d.id" + op + arg(id), nil
 	case "name", "asset_tag", "serial":
-		return "(" + sortColumns[s.Key] + ", d.id)" + op + "(" + arg(c.Value) + ", " + arg(id) + ")", nil
+		return "(" + s.Column + ", d.id)" + op + "(" + arg(c.Value) + ", " + arg(id) + ")", nil
 	case "updated_at":
 		t, err := codec.ParseTimeCursor(c.Value, false)
 		if err != nil {

@@ -212,26 +212,9 @@ func (v *inventory) queryDevices(ctx context.Context, doing, query string, args 
 	return out, nil
 }
 
-// sortColumns maps sort keys to columns.
-var sortColumns = map[string]string{
-	"id":         "d.id",
-	"name":       "d.name",
-	"asset_tag":  "d.asset_tag",
-	"serial":     "d.serial",
-	"updated_at": "d.updated_at",
-	"last_seen":  "d.last_seen",
-}
-
 func (v *inventory) ListDevices(ctx context.Context, f core.DeviceFilter) (*core.DevicePage, error) {
-	srt, err := codec.ParseSort(f.Sort)
+	srt, limit, err := codec.DevicePlan(f)
 	if err != nil {
-		return nil, err
-	}
-	limit, err := codec.Limit(f.Limit)
-	if err != nil {
-		return nil, err
-	}
-	if err := codec.CheckCursor(f.After, f.Sort); err != nil {
 		return nil, err
 	}
 	var (
@@ -286,7 +269,7 @@ func (v *inventory) ListDevices(ctx context.Context, f core.DeviceFilter) (*core
 	// seen counts as seen longest ago.
 	order := " ORDER BY d.id" + dir
 	if srt.Key != "id" {
-		order = " ORDER BY " + sortColumns[srt.Key] + dir + ", d.id" + dir
+		order = " ORDER BY " + srt.Column + dir + ", d.id" + dir
 	}
 	// Two phases: pick the page's ids reading only the columns filters and
 	// sort need, then fetch those rows whole. SQLite would otherwise carry
@@ -321,7 +304,7 @@ func keyset(s codec.Sort, c *core.DeviceCursor) (string, []any, error) {
 	if s.Desc {
 		op = "<"
 	}
-	col := sortColumns[s.Key]
+	col := s.Column
 	switch s.Key {
 	case "id":
 		return "d.id " + op + " ?", []any{c.ID}, nil

@@ -324,21 +324,40 @@ func Limit(n int) (int, error) {
 
 // Sort is a parsed device sort key.
 type Sort struct {
-	Key  string // one of core.DeviceSorts
-	Desc bool
+	Key    string // one of core.DeviceSorts
+	Column string // the devices column it orders by, as "d.<column>"
+	Desc   bool
 }
 
-// ParseSort parses a DeviceFilter.Sort value; "" is "id".
+// ParseSort parses a DeviceFilter.Sort value; "" is "id". Every sort key is
+// a devices column of the same name in both dialects.
 func ParseSort(s string) (Sort, error) {
 	if s == "" {
-		return Sort{Key: "id"}, nil
+		s = "id"
 	}
 	if !core.ValidSort(s) {
 		return Sort{}, core.Invalid("sort", "must be one of %s, optionally with a leading -",
 			strings.Join(core.DeviceSorts, ", "))
 	}
 	key, desc := strings.CutPrefix(s, "-")
-	return Sort{Key: key, Desc: desc}, nil
+	return Sort{Key: key, Column: "d." + key, Desc: desc}, nil
+}
+
+// DevicePlan checks a device filter's sort, limit and cursor, the part of
+// ListDevices both dialects share.
+func DevicePlan(f core.DeviceFilter) (Sort, int, error) {
+	srt, err := ParseSort(f.Sort)
+	if err != nil {
+		return Sort{}, 0, err
+	}
+	limit, err := Limit(f.Limit)
+	if err != nil {
+		return Sort{}, 0, err
+	}
+	if err := CheckCursor(f.After, f.Sort); err != nil {
+		return Sort{}, 0, err
+	}
+	return srt, limit, nil
 }
 
 // SameSort reports whether two sort parameters name the same order.

@@ -68,9 +68,9 @@ func TestSort(t *testing.T) {
 		want Sort
 		ok   bool
 	}{
-		{"", Sort{Key: "id"}, true},
-		{"-last_seen", Sort{Key: "last_seen", Desc: true}, true},
-		{"name", Sort{Key: "name"}, true},
+		{"", Sort{Key: "id", Column: "d.id"}, true},
+		{"-last_seen", Sort{Key: "last_seen", Column: "d.last_seen", Desc: true}, true},
+		{"name", Sort{Key: "name", Column: "d.name"}, true},
 		{"--name", Sort{}, false},
 		{"owner", Sort{}, false},
 	} {
