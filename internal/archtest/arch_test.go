@@ -49,6 +49,11 @@ var engines = map[string][]string{
 	"cpe":       {},
 	"advisory":  {},
 	"purl":      {},
+	"sbom":      {"internal/purl"},
+	"csaf":      {"internal/purl", "internal/cpe", "internal/versions"},
+	"vex":       {"internal/purl"},
+	"match": {"internal/advisory", "internal/sbom", "internal/csaf", "internal/vex",
+		"internal/versions", "internal/cpe", "internal/purl"},
 }
 
 var engineForbidden = []string{"database/sql", "net/http", "os", "os/exec"}
