@@ -8,6 +8,7 @@ require (
 	github.com/gocsaf/csaf/v3 v3.7.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/openvex/go-vex v0.2.9
+	github.com/pandatix/go-cvss v0.6.4
 	github.com/prometheus/client_golang v1.25.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/spdx/tools-golang v0.5.7
