@@ -47,7 +47,7 @@ var engines = map[string][]string{
 	"demo":      {"internal/core", "internal/service"},
 	"versions":  {},
 	"cpe":       {},
-	"advisory":  {},
+	"advisory":  {"internal/cpe"},
 	"purl":      {},
 	"sbom":      {"internal/purl"},
 	"csaf":      {"internal/purl", "internal/cpe", "internal/versions"},

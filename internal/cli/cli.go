@@ -55,6 +55,7 @@ func commands() map[string]command {
 		"import":  {"import inventory data (devices from CSV)", runImport},
 		"export":  {"export inventory data (devices as CSV or JSON)", runExport},
 		"token":   {"create, list and revoke API tokens", runToken},
+		"scan":    {"match SBOMs against advisory files, without a database", runScan},
 		"demo":    {"start a server with a demo hospital inventory", runDemo},
 		"version": {"print the version", runVersion},
 	}

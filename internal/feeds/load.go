@@ -1,0 +1,222 @@
+package feeds
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/vigil-oss/vigil/internal/advisory"
+	"github.com/vigil-oss/vigil/internal/csaf"
+	"github.com/vigil-oss/vigil/internal/match"
+	"github.com/vigil-oss/vigil/internal/vex"
+)
+
+// CSAFDoc is one CSAF advisory and where it was read from.
+type CSAFDoc struct {
+	Path string
+	Doc  *csaf.Document
+}
+
+// Bundle is everything Load read.
+type Bundle struct {
+	OSV  []*advisory.OSVIndex
+	NVD  []*advisory.NVDRecord
+	CSAF []CSAFDoc
+	KEV  *advisory.KEVCatalog
+	EPSS *advisory.EPSS
+	VEX  []vex.Statement
+	// Counts is the number of documents read per kind.
+	Counts map[advisory.Kind]int
+	// Skipped lists every file not read, with the reason; Warnings the
+	// files read leniently.
+	Skipped  []advisory.Problem
+	Warnings []advisory.Problem
+}
+
+// Options tune Load.
+type Options struct {
+	Limits advisory.Limits
+	// ValidateCSAF runs the CSAF schema and mandatory tests on each CSAF
+	// document and skips the ones that fail, naming the rule.
+	ValidateCSAF bool
+	// Progress, when set, is called after each document with the count so
+	// far.
+	Progress func(docs int)
+}
+
+// InputError is a path that could not be opened at all; the caller reports
+// it as a usage error rather than a skipped document.
+type InputError struct {
+	Path string
+	Err  error
+}
+
+func (e *InputError) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Load reads every path.
+func Load(ctx context.Context, paths []string, opts Options) (*Bundle, error) {
+	b := &Bundle{Counts: map[advisory.Kind]int{}}
+	docs := 0
+	for _, p := range paths {
+		fsys, root, closer, err := open(p)
+		if err != nil {
+			return b, &InputError{p, err}
+		}
+		ix := advisory.NewOSVIndex()
+		skipped, err := advisory.Walk(ctx, fsys, root, opts.Limits, func(e advisory.Entry) error {
+			name := display(p, root, e.Path)
+			if err := b.add(ix, name, e, opts); err != nil {
+				b.Skipped = append(b.Skipped, advisory.Problem{Path: name, Reason: err.Error()})
+			} else {
+				b.Counts[e.Kind]++
+			}
+			docs++
+			if opts.Progress != nil {
+				opts.Progress(docs)
+			}
+			return nil
+		})
+		for _, s := range skipped {
+			s.Path = display(p, root, s.Path)
+			b.Skipped = append(b.Skipped, s)
+		}
+		if closer != nil {
+			closer()
+		}
+		if err != nil {
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return b, err
+			}
+			return b, &InputError{p, err}
+		}
+		if ix.Len() > 0 {
+			b.OSV = append(b.OSV, ix)
+		}
+	}
+	sort.SliceStable(b.Skipped, func(i, j int) bool { return b.Skipped[i].Path < b.Skipped[j].Path })
+	return b, nil
+}
+
+// display names a document for messages: the path the user gave, plus the
+// entry inside a directory or archive.
+func display(given, root, entry string) string {
+	if entry == root || root != "." && !strings.HasPrefix(entry, root+"/") && entry == filepath.Base(given) {
+		return given
+	}
+	return filepath.Join(given, strings.TrimPrefix(entry, root+"/"))
+}
+
+// open turns a path into a file system and the root to walk in it: a
+// directory, a zip archive, or the directory holding a single file.
+func open(p string) (fs.FS, string, func(), error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if st.IsDir() {
+		return os.DirFS(p), ".", nil, nil
+	}
+	if isZip(p) {
+		z, err := zip.OpenReader(p)
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("open zip: %w", err)
+		}
+		return z, ".", func() { z.Close() }, nil
+	}
+	return os.DirFS(filepath.Dir(p)), filepath.Base(p), nil, nil
+}
+
+func isZip(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var head [4]byte
+	n, _ := f.Read(head[:])
+	return n == 4 && bytes.Equal(head[:], []byte("PK\x03\x04"))
+}
+
+func (b *Bundle) add(ix *advisory.OSVIndex, name string, e advisory.Entry, opts Options) error {
+	switch e.Kind {
+	case advisory.KindOSV:
+		return ix.Add(name, e.Data)
+	case advisory.KindNVD:
+		recs, warns, err := advisory.DecodeNVD(e.Data)
+		if err != nil {
+			return err
+		}
+		b.warn(name, warns)
+		b.NVD = append(b.NVD, recs...)
+	case advisory.KindCSAF:
+		var (
+			doc   *csaf.Document
+			warns []string
+			err   error
+		)
+		if opts.ValidateCSAF {
+			var problems []csaf.Problem
+			doc, problems, err = csaf.Validate(e.Data)
+			if err == nil && len(problems) > 0 {
+				return fmt.Errorf("invalid CSAF: %s", problems[0])
+			}
+		} else {
+			doc, warns, err = csaf.Decode(e.Data)
+		}
+		if err != nil {
+			return err
+		}
+		b.warn(name, warns)
+		b.CSAF = append(b.CSAF, CSAFDoc{name, doc})
+		b.VEX = append(b.VEX, match.CSAFStatements(name, doc)...)
+	case advisory.KindKEV:
+		kev, err := advisory.ReadKEV(bytes.NewReader(e.Data))
+		if err != nil {
+			return err
+		}
+		if b.KEV == nil || kev.DateReleased.After(b.KEV.DateReleased) {
+			b.KEV = kev
+		}
+	case advisory.KindEPSS:
+		ep, err := advisory.ReadEPSS(bytes.NewReader(e.Data))
+		if err != nil {
+			return err
+		}
+		if b.EPSS == nil || ep.ScoreDate.After(b.EPSS.ScoreDate) {
+			b.EPSS = ep
+		}
+	case advisory.KindOpenVEX:
+		st, err := vex.DecodeOpenVEX(e.Data, name)
+		if err != nil {
+			return err
+		}
+		b.VEX = append(b.VEX, st...)
+	case advisory.KindCycloneDX:
+		st, warns, err := vex.DecodeCycloneDX(e.Data, name)
+		if err != nil {
+			return err
+		}
+		if len(st) == 0 {
+			return errors.New("a CycloneDX BOM without vulnerabilities is an SBOM, not advisory data")
+		}
+		b.warn(name, warns)
+		b.VEX = append(b.VEX, st...)
+	default:
+		return fmt.Errorf("not advisory data (%s)", e.Kind)
+	}
+	return nil
+}
+
+func (b *Bundle) warn(name string, warns []string) {
+	for _, w := range warns {
+		b.Warnings = append(b.Warnings, advisory.Problem{Path: name, Reason: w})
+	}
+}
