@@ -21,6 +21,7 @@ import (
 type Store interface {
 	Inventory
 	TokenStore
+	VulnStore
 	// InTx runs fn inside one transaction: everything fn does through inv
 	// commits together when fn returns nil and rolls back otherwise.
 	InTx(ctx context.Context, fn func(inv Inventory) error) error

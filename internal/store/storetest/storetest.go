@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"FindDevices", testFindDevices},
 		{"ListDevices", testListDevices},
 		{"InTx", testInTx},
+		{"Vulns", testVulns},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
