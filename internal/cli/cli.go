@@ -52,7 +52,8 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve":   {"serve the REST API (and later the web console)", runServe},
 		"migrate": {"bring the database schema up to date", runMigrate},
-		"import":  {"import inventory data (devices from CSV)", runImport},
+		"import":  {"import inventory data: devices from CSV, a release's SBOM", runImport},
+		"feeds":   {"import advisory data (OSV, NVD, CSAF, KEV, EPSS, VEX) into the database", runFeeds},
 		"export":  {"export inventory data (devices as CSV or JSON)", runExport},
 		"token":   {"create, list and revoke API tokens", runToken},
 		"scan":    {"match SBOMs against advisory files, without a database", runScan},

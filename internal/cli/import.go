@@ -16,7 +16,8 @@ import (
 	"github.com/vigil-oss/vigil/internal/service"
 )
 
-const importSynopsis = `import devices FILE --db DB [--map "Their Header=column,..."] [--map-file FILE]
+const importSynopsis = `import sbom FILE --db DB --model ID --release VERSION  (see 'vigil import sbom --help')
+       import devices FILE --db DB [--map "Their Header=column,..."] [--map-file FILE]
                             [--dry-run] [--overwrite] [--batch N] [--max-errors N]
 
 Imports devices from a CSV file (- reads standard input); see docs/inventory-csv.md
@@ -60,8 +61,11 @@ func runImport(ctx context.Context, env *Env, args []string) int {
 		}
 		return ExitUsage
 	}
+	if args[0] == "sbom" {
+		return runImportSBOM(ctx, env, args[1:])
+	}
 	if args[0] != "devices" {
-		fmt.Fprintf(env.Stderr, "vigil import: cannot import %q; only devices can be imported\n", args[0])
+		fmt.Fprintf(env.Stderr, "vigil import: cannot import %q; import devices or sbom\n", args[0])
 		return ExitUsage
 	}
 	fs := newFlags(env, "import devices", importSynopsis)
@@ -279,6 +283,7 @@ type progress struct {
 	w      io.Writer
 	on     bool
 	label  string
+	unit   string // what is counted: rows, documents
 	size   int64
 	offset func() int64
 	start  time.Time
@@ -288,7 +293,7 @@ type progress struct {
 
 func newProgress(env *Env, label string, size int64, offset func() int64) *progress {
 	now := time.Now()
-	return &progress{w: env.Stderr, on: env.Terminal, label: label, size: size, offset: offset, start: now}
+	return &progress{w: env.Stderr, on: env.Terminal, label: label, unit: "rows", size: size, offset: offset, start: now}
 }
 
 func (p *progress) update(rows int) {
@@ -308,7 +313,7 @@ func (p *progress) draw(rows int, now time.Time) {
 	if s := now.Sub(p.start).Seconds(); s > 0 {
 		rate = float64(rows) / s
 	}
-	line := fmt.Sprintf("%s: %s rows, %s rows/s", p.label, groupDigits(int64(rows)), groupDigits(int64(rate)))
+	line := fmt.Sprintf("%s: %s %s, %s %s/s", p.label, groupDigits(int64(rows)), p.unit, groupDigits(int64(rate)), p.unit)
 	if p.size > 0 {
 		frac := min(float64(p.offset())/float64(p.size), 1)
 		const width = 24

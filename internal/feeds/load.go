@@ -61,48 +61,67 @@ type InputError struct {
 func (e *InputError) Error() string { return e.Path + ": " + e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
 
-// Load reads every path.
-func Load(ctx context.Context, paths []string, opts Options) (*Bundle, error) {
-	b := &Bundle{Counts: map[advisory.Kind]int{}}
-	docs := 0
+// Walk finds every advisory document under the paths and hands each to fn
+// with a name for messages (the path given, plus the entry inside a
+// directory or archive). Files that are not documents are returned as
+// skipped; a path that cannot be opened is an *InputError.
+func Walk(ctx context.Context, paths []string, lim advisory.Limits, fn func(name string, e advisory.Entry) error) ([]advisory.Problem, error) {
+	var skipped []advisory.Problem
 	for _, p := range paths {
 		fsys, root, closer, err := open(p)
 		if err != nil {
-			return b, &InputError{p, err}
+			return skipped, &InputError{p, err}
 		}
-		ix := advisory.NewOSVIndex()
-		skipped, err := advisory.Walk(ctx, fsys, root, opts.Limits, func(e advisory.Entry) error {
-			name := display(p, root, e.Path)
-			if err := b.add(ix, name, e, opts); err != nil {
-				b.Skipped = append(b.Skipped, advisory.Problem{Path: name, Reason: err.Error()})
-			} else {
-				b.Counts[e.Kind]++
-			}
-			docs++
-			if opts.Progress != nil {
-				opts.Progress(docs)
-			}
-			return nil
-		})
-		for _, s := range skipped {
-			s.Path = display(p, root, s.Path)
-			b.Skipped = append(b.Skipped, s)
-		}
+		s, err := WalkFS(ctx, p, fsys, root, lim, fn)
+		skipped = append(skipped, s...)
 		if closer != nil {
 			closer()
 		}
 		if err != nil {
-			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-				return b, err
-			}
-			return b, &InputError{p, err}
-		}
-		if ix.Len() > 0 {
-			b.OSV = append(b.OSV, ix)
+			return skipped, err
 		}
 	}
+	return skipped, nil
+}
+
+// WalkFS is Walk over one file system (a directory, an archive, or data
+// built into the binary); label names it in messages.
+func WalkFS(ctx context.Context, label string, fsys fs.FS, root string, lim advisory.Limits, fn func(name string, e advisory.Entry) error) ([]advisory.Problem, error) {
+	skipped, err := advisory.Walk(ctx, fsys, root, lim, func(e advisory.Entry) error {
+		return fn(display(label, root, e.Path), e)
+	})
+	for i := range skipped {
+		skipped[i].Path = display(label, root, skipped[i].Path)
+	}
+	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		err = &InputError{label, err}
+	}
+	return skipped, err
+}
+
+// Load reads every path into memory.
+func Load(ctx context.Context, paths []string, opts Options) (*Bundle, error) {
+	b := &Bundle{Counts: map[advisory.Kind]int{}}
+	ix := advisory.NewOSVIndex()
+	docs := 0
+	skipped, err := Walk(ctx, paths, opts.Limits, func(name string, e advisory.Entry) error {
+		if err := b.add(ix, name, e, opts); err != nil {
+			b.Skipped = append(b.Skipped, advisory.Problem{Path: name, Reason: err.Error()})
+		} else {
+			b.Counts[e.Kind]++
+		}
+		docs++
+		if opts.Progress != nil {
+			opts.Progress(docs)
+		}
+		return nil
+	})
+	b.Skipped = append(b.Skipped, skipped...)
+	if ix.Len() > 0 {
+		b.OSV = append(b.OSV, ix)
+	}
 	sort.SliceStable(b.Skipped, func(i, j int) bool { return b.Skipped[i].Path < b.Skipped[j].Path })
-	return b, nil
+	return b, err
 }
 
 // display names a document for messages: the path the user gave, plus the

@@ -90,6 +90,8 @@ type Matcher struct {
 	mu       sync.Mutex
 	warnings []string
 	amu      sync.Mutex // guards aliases, which matching extends
+	cmu      sync.Mutex // guards osvCache
+	osvCache map[string]*osvMemo
 }
 
 func (m *Matcher) addAliases(ids []string) {
@@ -106,7 +108,7 @@ func (m *Matcher) aliasGroup(id string) []string {
 
 // New builds a Matcher over src.
 func New(src Sources) *Matcher {
-	m := &Matcher{osv: src.OSV, epss: src.EPSS, aliases: src.Aliases, kev: map[string]*advisory.KEVEntry{}}
+	m := &Matcher{osv: src.OSV, epss: src.EPSS, aliases: src.Aliases, kev: map[string]*advisory.KEVEntry{}, osvCache: map[string]*osvMemo{}}
 	if len(src.NVD) > 0 {
 		m.nvd = newNVDIndex(src.NVD)
 	}

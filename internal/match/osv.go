@@ -79,10 +79,55 @@ func sameOSVPackage(p advisory.OSVPackage, ecosystem, name string) bool {
 }
 
 // matchOSV evaluates every OSV record naming the component's package.
+// Fleets share components, and so do the SBOMs of one scan: the outcome for
+// one purl and version is computed once and copied for the next component
+// that has it.
 func (m *Matcher) matchOSV(c *subject) []*Finding {
 	if c.purl == nil || c.version == "" {
 		return nil
 	}
+	key := c.purlText + "\x00" + c.version
+	m.cmu.Lock()
+	e, ok := m.osvCache[key]
+	if !ok {
+		e = &osvMemo{}
+		if len(m.osvCache) < maxCached {
+			m.osvCache[key] = e
+		}
+	}
+	m.cmu.Unlock()
+	// SBOMs matched concurrently ask for the same purls at the same time:
+	// one evaluates, the others wait for it.
+	e.once.Do(func() {
+		e.findings = m.evalOSV(c)
+		for _, f := range e.findings {
+			f.Evidence = slices.Clip(f.Evidence)
+			f.FixedVersions = slices.Clip(f.FixedVersions)
+		}
+	})
+	cached := e.findings
+	out := make([]*Finding, len(cached))
+	for i, f := range cached {
+		cp := *f
+		cp.Source, cp.BOMRef, cp.Component = c.Source, c.Ref, c.Name
+		cp.CPE = ""
+		if len(c.CPEs) > 0 {
+			cp.CPE = c.CPEs[0]
+		}
+		out[i] = &cp
+	}
+	return out
+}
+
+// maxCached bounds the per-purl memo of matchOSV.
+const maxCached = 1 << 20
+
+type osvMemo struct {
+	once     sync.Once
+	findings []*Finding
+}
+
+func (m *Matcher) evalOSV(c *subject) []*Finding {
 	eco, name := c.purl.Ecosystem(), c.purl.OSVName()
 	if c.purl.Type == "golang" {
 		name = c.purl.GoModulePath() // module paths are case-sensitive
