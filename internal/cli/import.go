@@ -16,9 +16,9 @@ import (
 	"github.com/vigil-oss/vigil/internal/service"
 )
 
-const importSynopsis = `import sbom FILE --db DB --model ID --release VERSION  (see 'vigil import sbom --help')
-       import devices FILE --db DB [--map "Their Header=column,..."] [--map-file FILE]
+const importSynopsis = `import devices FILE --db DB [--map "Their Header=column,..."] [--map-file FILE]
                             [--dry-run] [--overwrite] [--batch N] [--max-errors N]
+       import sbom FILE --db DB --model ID --release VERSION  (see 'vigil import sbom --help')
 
 Imports devices from a CSV file (- reads standard input); see docs/inventory-csv.md
 for the columns, the accepted CMMS headers, and how rows are matched and merged.
