@@ -123,6 +123,7 @@ type App struct {
 	Store     core.Store
 	Inventory *service.Inventory
 	Tokens    *service.Tokens
+	Vulns     *service.Vulns
 	Logger    *slog.Logger
 	Registry  *prometheus.Registry
 	cfg       config.Config
@@ -136,6 +137,7 @@ func New(st core.Store, cfg config.Config, logger *slog.Logger, clock core.Clock
 		Store:     st,
 		Inventory: service.NewInventory(st, clock),
 		Tokens:    service.NewTokens(st, clock),
+		Vulns:     service.NewVulns(st, clock, nil),
 		Logger:    logger,
 		Registry:  reg,
 		cfg:       cfg,
@@ -160,6 +162,7 @@ func (a *App) APIHandler() http.Handler {
 	return httpapi.New(httpapi.Config{
 		Inventory:    a.Inventory,
 		Tokens:       a.Tokens,
+		Vulns:        a.Vulns,
 		Logger:       a.Logger,
 		MaxBodyBytes: a.cfg.MaxBodyBytes,
 	})

@@ -53,12 +53,20 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env, "demo", fmt.Errorf("load the demo hospital: %w", err))
 	}
+	// The feeds go in after the hospital's transaction has committed: the
+	// findings are computed against the stored releases.
+	vsum, err := demo.LoadVulns(ctx, a.Inventory, a.Vulns)
+	if err != nil {
+		return fail(env, "demo", fmt.Errorf("load the demo advisories: %w", err))
+	}
 	secret, _, err := a.Tokens.Create(ctx, "demo-admin", core.RoleAdmin)
 	if err != nil {
 		return fail(env, "demo", err)
 	}
 	fmt.Fprintf(env.Stdout, "Demo hospital: %d sites, %d zones, %d manufacturers, %d models, %d releases, %d devices\nDatabase: %s\n",
 		sum.Sites, sum.Zones, sum.Manufacturers, sum.Models, sum.Releases, sum.Devices, dbPath)
+	fmt.Fprintf(env.Stdout, "Demo findings: %d findings on %d releases from %d CISA advisories (KEV entries: %d, NVD records: %d, SBOMs attached: %d)\n",
+		vsum.Findings, vsum.Releases, vsum.Advisories, vsum.KEV, vsum.NVD, vsum.SBOMs)
 	ready := func(url string) {
 		fmt.Fprintf(env.Stdout, "URL: %s\nToken: %s\n", url, secret)
 		fmt.Fprintf(env.Stdout, "Try: curl -H 'Authorization: Bearer %s' '%s/api/v1/devices?limit=5'\n", secret, url)

@@ -17,10 +17,12 @@ const DefaultMaxBodyBytes = 1 << 20
 type Config struct {
 	Inventory *service.Inventory
 	Tokens    *service.Tokens
+	Vulns     *service.Vulns
 	// Logger receives one record per failed request whose cause the client
 	// must not see (internal errors, unavailable storage). nil discards.
 	Logger *slog.Logger
-	// MaxBodyBytes bounds every request body; 0 means DefaultMaxBodyBytes.
+	// MaxBodyBytes bounds every request body but an SBOM's (which has its
+	// own limit, core.MaxAdvisoryDocSize); 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 }
 
@@ -30,25 +32,35 @@ type api struct {
 	inv     *service.Inventory
 	store   core.Store
 	tokens  *service.Tokens
+	vulns   *service.Vulns
 	log     *slog.Logger
 	maxBody int64
 	mux     *http.ServeMux
+	// sbomImports holds a slot per SBOM import in progress.
+	sbomImports chan struct{}
 }
 
+// maxSBOMImports bounds the SBOM imports running at once: each holds a
+// document of up to core.MaxAdvisoryDocSize and its decoded form.
+const maxSBOMImports = 2
+
 // New returns the handler for everything under /api/v1/. It panics when
-// Inventory or Tokens is nil: that is a wiring mistake, better caught at
-// start-up than as a nil dereference on the first request.
+// Inventory, Tokens or Vulns is nil: that is a wiring mistake, better
+// caught at start-up than as a nil dereference on the first request.
 func New(cfg Config) http.Handler {
-	if cfg.Inventory == nil || cfg.Inventory.Store() == nil || cfg.Tokens == nil {
-		panic("httpapi.New: Config.Inventory (over a store, not a transaction) and Config.Tokens are required")
+	if cfg.Inventory == nil || cfg.Inventory.Store() == nil || cfg.Tokens == nil || cfg.Vulns == nil {
+		panic("httpapi.New: Config.Inventory (over a store, not a transaction), Config.Tokens and Config.Vulns are required")
 	}
 	a := &api{
 		inv:     cfg.Inventory,
 		store:   cfg.Inventory.Store(),
 		tokens:  cfg.Tokens,
+		vulns:   cfg.Vulns,
 		log:     cfg.Logger,
 		maxBody: cfg.MaxBodyBytes,
 		mux:     http.NewServeMux(),
+
+		sbomImports: make(chan struct{}, maxSBOMImports),
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -96,6 +108,7 @@ func (a *api) routes() []route {
 		{"GET", "/api/v1/devices/{id}", read, a.getDevice},
 		{"PATCH", "/api/v1/devices/{id}", write, a.patchDevice},
 		{"DELETE", "/api/v1/devices/{id}", write, a.deleteDevice},
+		{"GET", "/api/v1/devices/{id}/findings", read, a.listDeviceFindings},
 
 		{"GET", "/api/v1/manufacturers", read, a.listManufacturers},
 		{"POST", "/api/v1/manufacturers", write, a.createManufacturer},
@@ -115,6 +128,9 @@ func (a *api) routes() []route {
 		{"GET", "/api/v1/releases/{id}", read, a.getRelease},
 		{"PATCH", "/api/v1/releases/{id}", write, a.patchRelease},
 		{"DELETE", "/api/v1/releases/{id}", write, a.deleteRelease},
+		{"GET", "/api/v1/releases/{id}/findings", read, a.listReleaseFindings},
+		{"GET", "/api/v1/releases/{id}/sbom", read, a.getSBOM},
+		{"PUT", "/api/v1/releases/{id}/sbom", write, a.putSBOM},
 
 		{"GET", "/api/v1/sites", read, a.listSites},
 		{"POST", "/api/v1/sites", write, a.createSite},
@@ -127,6 +143,11 @@ func (a *api) routes() []route {
 		{"GET", "/api/v1/zones/{id}", read, a.getZone},
 		{"PATCH", "/api/v1/zones/{id}", write, a.patchZone},
 		{"DELETE", "/api/v1/zones/{id}", write, a.deleteZone},
+
+		{"GET", "/api/v1/findings", read, a.listFindings},
+		{"GET", "/api/v1/components/{id}/findings", read, a.listComponentFindings},
+		{"GET", "/api/v1/advisories/{kind}/{id}", read, a.getAdvisory},
+		{"GET", "/api/v1/feeds", read, a.listFeeds},
 	}
 }
 

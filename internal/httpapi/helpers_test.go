@@ -26,6 +26,7 @@ type env struct {
 	store   core.Store
 	tokens  *service.Tokens
 	inv     *service.Inventory
+	vulns   *service.Vulns
 	handler http.Handler
 	log     *syncBuffer
 
@@ -53,9 +54,11 @@ func newEnvOn(t testing.TB, st core.Store, maxBody int64) *env {
 	e := &env{t: t, store: st, log: &syncBuffer{}}
 	e.inv = service.NewInventory(st, core.SystemClock{})
 	e.tokens = service.NewTokens(st, core.SystemClock{})
+	e.vulns = service.NewVulns(st, core.SystemClock{}, nil)
 	e.handler = httpapi.New(httpapi.Config{
 		Inventory:    e.inv,
 		Tokens:       e.tokens,
+		Vulns:        e.vulns,
 		Logger:       slog.New(slog.NewJSONHandler(e.log, nil)),
 		MaxBodyBytes: maxBody,
 	})
