@@ -227,11 +227,23 @@ func writeVDR(w io.Writer, r *Report) error {
 	bom := vdrBase(in)
 	var vulns []cdx.Vulnerability
 	index := map[string]int{}
+	seen := map[string]int{}
 	for _, f := range r.Findings {
+		// A CycloneDX analysis covers every component a vulnerability
+		// entry affects, so components with different VEX statements get
+		// entries of their own.
 		key := f.AdvisoryID
+		if f.VEX != nil {
+			key += "\x00" + f.VEX.Status + "\x00" + f.VEX.Justification + "\x00" + f.VEX.Source
+		}
 		i, ok := index[key]
 		if !ok {
-			v := cdx.Vulnerability{BOMRef: "vuln:" + f.AdvisoryID, ID: f.AdvisoryID, Description: f.Summary, Source: vulnSource(f.AdvisoryID)}
+			ref := "vuln:" + f.AdvisoryID
+			if n := seen[f.AdvisoryID]; n > 0 {
+				ref += "#" + strconv.Itoa(n+1)
+			}
+			seen[f.AdvisoryID]++
+			v := cdx.Vulnerability{BOMRef: ref, ID: f.AdvisoryID, Description: f.Summary, Source: vulnSource(f.AdvisoryID)}
 			if len(f.Aliases) > 0 {
 				refs := make([]cdx.VulnerabilityReference, 0, len(f.Aliases))
 				for _, a := range f.Aliases {
