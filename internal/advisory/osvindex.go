@@ -44,8 +44,10 @@ type indexedOSV struct {
 	id    string
 	mod   time.Time
 	once  sync.Once
-	ready atomic.Bool // set once rec and err are
-	data  []byte      // released once decoded
+	ready atomic.Bool            // set once rec and err are
+	data  []byte                 // released once decoded
+	load  func() ([]byte, error) // reads data when it was not kept (AddLazy)
+	head  OSVHead
 	rec   *OSV
 	err   error
 }
@@ -144,6 +146,38 @@ func (ix *OSVIndex) Add(path string, data []byte) error {
 	return ix.add(path, data, h)
 }
 
+// OSVHead is what the index keeps of one record before it is decoded: its
+// id, its modified time as written, and the packages it names. A caller can
+// save the heads of an archive it has indexed and, next time, rebuild the
+// index with AddLazy without reading the records again.
+type OSVHead struct {
+	Path     string       `json:"path"`
+	ID       string       `json:"id"`
+	Modified string       `json:"modified"`
+	Packages []OSVPackage `json:"packages"`
+}
+
+// Heads returns the head of every record in the index, in the order added.
+func (ix *OSVIndex) Heads() []OSVHead {
+	out := make([]OSVHead, len(ix.recs))
+	for i, r := range ix.recs {
+		out[i] = r.head
+	}
+	return out
+}
+
+// AddLazy indexes a record from its head; load reads its bytes the first
+// time a Lookup needs it. The head is checked as Add checks a record.
+func (ix *OSVIndex) AddLazy(h OSVHead, load func() ([]byte, error)) error {
+	if err := ix.add(h.Path, nil, osvHead{id: h.ID, modified: h.Modified, pkgs: h.Packages}); err != nil {
+		return err
+	}
+	if i, ok := ix.byID[h.ID]; ok && ix.recs[i].head.Path == h.Path {
+		ix.recs[i].load = load
+	}
+	return nil
+}
+
 func (ix *OSVIndex) add(path string, data []byte, h osvHead) error {
 	if h.id == "" || len(h.id) > 256 || strings.ContainsAny(h.id, " \t\r\n/") {
 		return fmt.Errorf("osv: id %q is missing or malformed (not an OSV record?)", clip(h.id))
@@ -159,7 +193,8 @@ func (ix *OSVIndex) add(path string, data []byte, h osvHead) error {
 	if !named {
 		return nil
 	}
-	rec := &indexedOSV{path: path, id: h.id, mod: mod, data: data}
+	rec := &indexedOSV{path: path, id: h.id, mod: mod, data: data,
+		head: OSVHead{Path: path, ID: h.id, Modified: h.modified, Packages: h.pkgs}}
 	i, dup := ix.byID[h.id]
 	switch {
 	case dup && !mod.After(ix.recs[i].mod):
@@ -411,6 +446,12 @@ func (ix *OSVIndex) lookup(idx []int32, eco func(string) bool, name string) ([]*
 func (r *indexedOSV) decoded() (*OSV, error) {
 	if !r.ready.Load() {
 		r.once.Do(func() {
+			if r.data == nil && r.load != nil {
+				if r.data, r.err = r.load(); r.err != nil {
+					r.ready.Store(true)
+					return
+				}
+			}
 			r.rec, _, r.err = DecodeOSV(r.data)
 			r.data = nil
 			r.ready.Store(true)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/vigil-oss/vigil/internal/sbom"
@@ -23,6 +24,11 @@ KEV, FIRST EPSS, and VEX documents). No database is used. VEX statements
 findings; not_affected and fixed suppress them, and suppressed findings are
 still listed with their justification. See docs/scan.md.
 
+Zip archives of advisories are indexed once and the index kept in a cache
+directory (--cache, VIGIL_CACHE_DIR, or the user cache directory's vigil/),
+keyed by the archive's SHA-256; a later scan of the same archive inflates only
+the records its SBOMs' packages need. --no-cache reads every archive in full.
+
 --schemas DIR (or VIGIL_SCHEMA_DIR) names a directory of JSON schemas laid
 out as cyclonedx/bom-1.x.schema.json and spdx-2.3-schema.json; SBOMs are
 validated against them when given, and a warning says so when not.
@@ -39,6 +45,8 @@ func runScan(ctx context.Context, env *Env, args []string) int {
 	output := fs.String("output", "", "write the report to this file instead of standard output")
 	schemaDir := fs.String("schemas", "", "directory of CycloneDX and SPDX JSON schemas (default $VIGIL_SCHEMA_DIR)")
 	quiet := fs.Bool("quiet", false, "do not print warnings")
+	cacheDir := fs.String("cache", "", "directory for the index of each advisory zip archive read (default $VIGIL_CACHE_DIR, else the user cache directory's vigil/)")
+	noCache := fs.Bool("no-cache", false, "read every archive in full; neither use nor write the index cache")
 	pos, code, done := parseInterleaved(fs, args)
 	if done {
 		return code
@@ -61,6 +69,9 @@ func runScan(ctx context.Context, env *Env, args []string) int {
 		return ExitUsage
 	}
 	opts := scan.Options{SBOMs: pos, Advisories: advisories, VEX: vexFiles, ToolVersion: Version}
+	if !*noCache {
+		opts.CacheDir = scanCacheDir(env, *cacheDir)
+	}
 	var warnings []string
 	if *schemaDir == "" {
 		*schemaDir = env.Getenv("VIGIL_SCHEMA_DIR")
@@ -113,6 +124,21 @@ func runScan(ctx context.Context, env *Env, args []string) int {
 		return ExitFailure
 	}
 	return ExitOK
+}
+
+// scanCacheDir is --cache, else $VIGIL_CACHE_DIR, else vigil/ in the
+// user's cache directory; "" (no cache) when none can be found.
+func scanCacheDir(env *Env, flagDir string) string {
+	if flagDir != "" {
+		return flagDir
+	}
+	if d := env.Getenv("VIGIL_CACHE_DIR"); d != "" {
+		return d
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "vigil")
+	}
+	return ""
 }
 
 func isFormat(f string) bool {

@@ -38,6 +38,8 @@ type Bundle struct {
 	// files read leniently.
 	Skipped  []advisory.Problem
 	Warnings []advisory.Problem
+
+	closers []func() error
 }
 
 // Options tune Load.
@@ -49,6 +51,9 @@ type Options struct {
 	// Progress, when set, is called after each document with the count so
 	// far.
 	Progress func(docs int)
+	// CacheDir, when set, keeps an index of each zip archive read, so the
+	// next read of the same archive inflates only the records it needs.
+	CacheDir string
 }
 
 // InputError is a path that could not be opened at all; the caller reports
@@ -99,29 +104,98 @@ func WalkFS(ctx context.Context, label string, fsys fs.FS, root string, lim advi
 	return skipped, err
 }
 
-// Load reads every path into memory.
+// Load reads every path into memory. With Options.CacheDir set, zip
+// archives are indexed through the archive index cache (see cache.go).
+// Close the bundle when done with it: lazily read archives stay open.
 func Load(ctx context.Context, paths []string, opts Options) (*Bundle, error) {
 	b := &Bundle{Counts: map[advisory.Kind]int{}}
 	ix := advisory.NewOSVIndex()
 	docs := 0
-	skipped, err := Walk(ctx, paths, opts.Limits, func(name string, e advisory.Entry) error {
-		if err := b.add(ix, name, e, opts); err != nil {
-			b.Skipped = append(b.Skipped, advisory.Problem{Path: name, Reason: err.Error()})
-		} else {
-			b.Counts[e.Kind]++
+	for _, p := range paths {
+		if err := b.loadPath(ctx, p, ix, opts, &docs); err != nil {
+			return b, err
 		}
-		docs++
-		if opts.Progress != nil {
-			opts.Progress(docs)
-		}
-		return nil
-	})
-	b.Skipped = append(b.Skipped, skipped...)
+	}
 	if ix.Len() > 0 {
 		b.OSV = append(b.OSV, ix)
 	}
 	sort.SliceStable(b.Skipped, func(i, j int) bool { return b.Skipped[i].Path < b.Skipped[j].Path })
-	return b, err
+	return b, nil
+}
+
+// Close releases the archives the bundle still reads from.
+func (b *Bundle) Close() error {
+	for _, c := range b.closers {
+		c()
+	}
+	b.closers = nil
+	return nil
+}
+
+func (b *Bundle) loadPath(ctx context.Context, p string, ix *advisory.OSVIndex, opts Options, docs *int) error {
+	var (
+		key     string
+		entries *archiveIndex
+	)
+	if opts.CacheDir != "" && isZip(p) {
+		if k, err := cacheKey(p); err == nil {
+			key = k
+			if ai, ok := readArchiveIndex(cachePath(opts.CacheDir, key)); ok {
+				return b.loadCachedZip(p, ai, ix, opts, docs)
+			}
+			entries = &archiveIndex{Version: cacheVersion}
+		}
+	}
+	osvAt := map[string]int{} // display name → entries index, for OSV heads
+	skipped, err := Walk(ctx, []string{p}, opts.Limits, func(name string, e advisory.Entry) error {
+		if err := b.add(ix, name, e, opts); err != nil {
+			b.Skipped = append(b.Skipped, advisory.Problem{Path: name, Reason: err.Error()})
+			if entries != nil {
+				entries.Entries = append(entries.Entries, archiveEntry{Name: e.Path, Skip: err.Error()})
+			}
+		} else {
+			b.Counts[e.Kind]++
+			if entries != nil {
+				if e.Kind == advisory.KindOSV {
+					osvAt[name] = len(entries.Entries)
+				}
+				entries.Entries = append(entries.Entries, archiveEntry{Name: e.Path, Kind: e.Kind})
+			}
+		}
+		*docs++
+		if opts.Progress != nil {
+			opts.Progress(*docs)
+		}
+		return nil
+	})
+	b.Skipped = append(b.Skipped, skipped...)
+	if err != nil {
+		return err
+	}
+	if entries != nil {
+		for _, s := range skipped {
+			entries.Entries = append(entries.Entries, archiveEntry{Name: relEntry(p, s.Path), Skip: s.Reason})
+		}
+		for _, h := range ix.Heads() {
+			if i, ok := osvAt[h.Path]; ok {
+				h := h
+				h.Path = ""
+				entries.Entries[i].OSV = &h
+			}
+		}
+		if err := writeArchiveIndex(opts.CacheDir, key, entries); err != nil {
+			b.Warnings = append(b.Warnings, advisory.Problem{Path: p, Reason: "archive index not cached: " + err.Error()})
+		}
+	}
+	return nil
+}
+
+// relEntry turns a display name back into the path inside the archive.
+func relEntry(archive, name string) string {
+	if r, err := filepath.Rel(archive, name); err == nil {
+		return filepath.ToSlash(r)
+	}
+	return name
 }
 
 // display names a document for messages: the path the user gave, plus the

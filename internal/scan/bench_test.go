@@ -20,8 +20,12 @@ func BenchmarkRun(b *testing.B) {
 			files = append(files, files[0])
 		}
 	}
+	cache := ""
+	if os.Getenv("VIGIL_BENCH_CACHE") != "" {
+		cache = b.TempDir()
+	}
 	for b.Loop() {
-		if _, err := Run(context.Background(), Options{SBOMs: files, Advisories: []string{zipPath}, Schemas: sch}); err != nil {
+		if _, err := Run(context.Background(), Options{SBOMs: files, Advisories: []string{zipPath}, Schemas: sch, CacheDir: cache}); err != nil {
 			b.Fatal(err)
 		}
 	}

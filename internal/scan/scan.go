@@ -23,6 +23,10 @@ type Options struct {
 	Limits     sbom.Limits
 	// ToolVersion goes into SARIF and VDR output.
 	ToolVersion string
+	// CacheDir, when set, holds the index of each advisory zip archive
+	// read, so that later scans of the same archive read only the records
+	// they need (see feeds.Options.CacheDir).
+	CacheDir string
 }
 
 // Input is one scanned SBOM.
@@ -62,7 +66,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		bundle, feedErr = feeds.Load(ctx, append(append([]string(nil), opts.Advisories...), opts.VEX...), feeds.Options{})
+		bundle, feedErr = feeds.Load(ctx, append(append([]string(nil), opts.Advisories...), opts.VEX...), feeds.Options{CacheDir: opts.CacheDir})
 	}()
 	r.Inputs = make([]Input, len(opts.SBOMs))
 	errs := make([]error, len(opts.SBOMs))
@@ -77,6 +81,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}()
 	}
 	wg.Wait()
+	if bundle != nil {
+		defer bundle.Close()
+	}
 	for i, err := range errs {
 		if err != nil {
 			return nil, &InputError{opts.SBOMs[i], err}
@@ -99,6 +106,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	for _, s := range bundle.Skipped {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("%s: skipped: %s", s.Path, s.Reason))
+	}
+	for _, w := range bundle.Warnings {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %s", w.Path, w.Reason))
 	}
 	m := match.New(Sources(bundle))
 	per := make([][]match.Finding, len(r.Inputs))
