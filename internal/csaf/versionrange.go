@@ -25,8 +25,14 @@ type VersionRange struct {
 	Constraints []versions.Constraint // AND-ed (e.g. >=1.0, <2.0); one OpEQ for a named version
 	Versions    []string              // a list of named versions, OR-ed ("1.1 | 1.2 | 1.4")
 	Vers        *versions.Vers        // when written as vers; its own scheme applies
-	Text        string                // the original text
+	// Model is the model number a trailing "model X" limits the range to
+	// ("8.x model 35700BAX2": versions 8.x of model 35700BAX2).
+	Model string
+	Text  string // the original text
 }
+
+// modelRE finds a trailing model qualifier.
+var modelRE = regexp.MustCompile(`(?i)^(.*\S)\s+model\s+([A-Za-z0-9][A-Za-z0-9._/-]*)$`)
 
 func rangeErr(s, why string) error {
 	return fmt.Errorf("csaf: %w: %q: %s", ErrRange, truncate(s), why)
@@ -121,6 +127,13 @@ func ParseVersionRange(s string) (VersionRange, error) {
 			if rem := t[i+2 : len(t)-1]; !strings.ContainsAny(rem, "<>=|()") {
 				t = strings.TrimSpace(t[:i])
 			}
+		}
+	}
+	if m := modelRE.FindStringSubmatch(t); m != nil {
+		inner, err := ParseVersionRange(m[1])
+		if err == nil && inner.Model == "" {
+			inner.Model, inner.Text = m[2], s
+			return inner, nil
 		}
 	}
 	low := strings.ToLower(t)

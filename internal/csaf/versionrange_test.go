@@ -100,7 +100,6 @@ func TestParseVersionRangeErrors(t *testing.T) {
 		"<=11.2 on Windows 8.1 with IIS 7.5",
 		"6.x (Wireless Battery Modules (16 | 16D38 | >= 20D29 | <= v20D32)",
 		"9.x (with Wireless Battery Modules >= 22D19 | <= v22D28)",
-		"6.x model 35700BAX",
 		">= 1.0 | >= 2.0",
 		"<= 1.0 | <= 2.0",
 		"Version A, Firmware A.03.09",
@@ -188,5 +187,27 @@ func TestRealRangesParse(t *testing.T) {
 	// conditions, which must not be guessed.
 	if ok != 140 || failed != 15 {
 		t.Errorf("parsed %d ranges, %d not understood; want 140 and 15", ok, failed)
+	}
+}
+
+// A trailing "model X" limits a range to one model number, as Baxter's
+// advisories write it.
+func TestVersionRangeModel(t *testing.T) {
+	for _, tc := range []struct{ in, model, v string }{
+		{"8.x model 35700BAX2", "35700BAX2", "8.01.03"},
+		{"v6.x model 35700BAX", "35700BAX", "6.05"},
+		{"<= 9.33.1 Model 8015", "8015", "9.19"},
+	} {
+		r, err := ParseVersionRange(tc.in)
+		if err != nil || r.Model != tc.model || r.Text != tc.in {
+			t.Errorf("%q: %+v, %v", tc.in, r, err)
+			continue
+		}
+		if in, err := r.Contains(tc.v, versions.Firmware); err != nil || !in {
+			t.Errorf("%q does not contain %s (%v)", tc.in, tc.v, err)
+		}
+	}
+	if _, err := ParseVersionRange("model 35700BAX2"); err == nil {
+		t.Error("a model alone parsed as a range")
 	}
 }

@@ -141,6 +141,10 @@ func (ix *csafIndex) identify(c *subject) []csafHit {
 		if c.Group != "" {
 			keys = append(keys, normName(c.Group+" "+c.Name))
 		}
+		if c.Model != "" {
+			// "Alaris PC Unit Model 8015" names the model with its number.
+			keys = append(keys, normName(c.Name+" "+c.Model), normName(c.Name+" model "+c.Model))
+		}
 		for _, k := range keys {
 			for _, cp := range ix.byName[k] {
 				if cp.p.Vendor == "" {
@@ -174,7 +178,8 @@ const (
 	posOut
 )
 
-func (cp *csafProduct) position(version string, scheme versions.Scheme) (position, error) {
+func (cp *csafProduct) position(c *subject, scheme versions.Scheme) (position, error) {
+	version := c.version
 	if cp.rngErr != nil {
 		return posUnknown, fmt.Errorf("version range %q of %s not understood: %v", cp.p.VersionRange+cp.p.Version, cp.p.ID, cp.rngErr)
 	}
@@ -189,6 +194,10 @@ func (cp *csafProduct) position(version string, scheme versions.Scheme) (positio
 	}
 	if version == "" {
 		return posUnknown, fmt.Errorf("no version to compare with %q", cp.rng.Text)
+	}
+	// "8.x model 35700BAX2" covers that model only.
+	if cp.rng.Model != "" && normName(cp.rng.Model) != normName(c.Model) {
+		return posOut, nil
 	}
 	if !cp.rng.All && cp.rng.Vers == nil && len(cp.rng.Constraints) == 1 && cp.rng.Constraints[0].Op == versions.OpEQ {
 		return comparePos(scheme, version, cp.rng.Constraints[0].Version)
@@ -253,7 +262,7 @@ func (m *Matcher) matchCSAF(c *subject, rels map[string]bool) ([]*Finding, []str
 		pos := map[string]position{}
 		hitOf := map[string]csafHit{}
 		for _, h := range byDoc[d] {
-			p, err := h.cp.position(c.version, scheme)
+			p, err := h.cp.position(c, scheme)
 			if err != nil {
 				m.warnf("%s: %s %s: %v", d.src.Path, c.Name, c.version, err)
 			}

@@ -45,6 +45,9 @@ func ComponentKeys(c Component) []string {
 			out = append(out, "name:"+n)
 		}
 	}
+	if c.Model != "" {
+		out = append(out, "name:"+normName(c.Name+" "+c.Model), "name:"+normName(c.Name+" model "+c.Model))
+	}
 	return dedupe(out)
 }
 

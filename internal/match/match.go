@@ -23,6 +23,7 @@ type Component struct {
 	Supplier string // maker, for name-based CSAF matching
 	Group    string // CycloneDX group, or the product family
 	Name     string
+	Model    string // the device model's number, for a device or a release
 	Version  string
 	PURL     string
 	CPEs     []string
