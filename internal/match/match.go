@@ -3,9 +3,11 @@ package match
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vigil-oss/vigil/internal/advisory"
 	"github.com/vigil-oss/vigil/internal/cpe"
@@ -190,18 +192,43 @@ func (m *Matcher) Match(components []Component) []Finding {
 			}
 		}
 	}
+	// Components are independent from here on: match them on every core,
+	// keeping component order in the result.
+	per := make([][]Finding, len(subjects))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(len(subjects)/64, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(subjects) {
+					return
+				}
+				per[i] = m.matchOne(subjects[i], present, rels)
+			}
+		}()
+	}
+	wg.Wait()
 	var out []Finding
-	for _, s := range subjects {
-		var fs []*Finding
-		fs = append(fs, m.matchOSV(s)...)
-		fs = append(fs, m.matchNVD(s, present)...)
-		cf, keys := m.matchCSAF(s, rels)
-		fs = append(fs, cf...)
-		for _, f := range m.merge(fs) {
-			m.enrich(f)
-			m.applyVEX(f, s, keys)
-			out = append(out, *f)
-		}
+	for _, fs := range per {
+		out = append(out, fs...)
+	}
+	return out
+}
+
+func (m *Matcher) matchOne(s *subject, present []cpe.WFN, rels map[string]bool) []Finding {
+	var fs []*Finding
+	fs = append(fs, m.matchOSV(s)...)
+	fs = append(fs, m.matchNVD(s, present)...)
+	cf, keys := m.matchCSAF(s, rels)
+	fs = append(fs, cf...)
+	var out []Finding
+	for _, f := range m.merge(fs) {
+		m.enrich(f)
+		m.applyVEX(f, s, keys)
+		out = append(out, *f)
 	}
 	return out
 }
