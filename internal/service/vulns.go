@@ -9,10 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigil-oss/vigil/internal/advisory"
@@ -443,28 +445,56 @@ func allPages[T any](page func(after int64) ([]T, error), id func(T) int64) ([]T
 // rematchBatch is how many releases one ReplaceFindings call takes.
 const rematchBatch = 200
 
+// matchGroup is how many releases' components one ListMatchComponents call
+// of a matching goroutine reads.
+const matchGroup = 4
+
+// rematchResult is what matching one release gave.
+type rematchResult struct {
+	findings []*core.Finding // when write
+	count    int
+	write    bool // the findings differ from the stored ones
+	gone     bool // the release was deleted meanwhile
+}
+
 // Rematch recomputes and stores the findings of the releases, and returns
-// how many findings they now have.
+// how many findings they now have. Releases are matched on GOMAXPROCS
+// goroutines; only those whose finding set differs from the stored one
+// (core.FindingSetDigest) are written.
 func (v *Vulns) Rematch(ctx context.Context, releases []core.ReleaseID) (int, error) {
 	m, err := v.Matcher(ctx)
 	if err != nil {
 		return 0, err
 	}
-	names := map[core.ModelID][2]string{}
+	conv := make([]*converter, max(1, runtime.GOMAXPROCS(0)))
+	names := &modelNames{m: map[core.ModelID][2]string{}}
 	total := 0
 	for start := 0; start < len(releases); start += rematchBatch {
 		batch := releases[start:min(start+rematchBatch, len(releases))]
+		for i := range conv {
+			conv[i] = newConverter() // per batch, to bound what it holds
+		}
+		stored, err := v.store.FindingSetDigests(ctx, batch)
+		if err != nil {
+			return total, err
+		}
+		results := make([]rematchResult, len(batch))
+		if err := v.matchBatch(ctx, m, batch, stored, results, names, conv); err != nil {
+			return total, err
+		}
 		byRelease := make(map[core.ReleaseID][]*core.Finding, len(batch))
-		for _, id := range batch {
-			fs, err := v.matchRelease(ctx, m, id, names)
-			if err != nil {
-				if core.KindOf(err) == core.KindNotFound {
-					continue // deleted meanwhile
-				}
-				return total, err
+		for i, id := range batch {
+			r := &results[i]
+			if r.gone {
+				continue
 			}
-			byRelease[id] = fs
-			total += len(fs)
+			total += r.count
+			if r.write {
+				byRelease[id] = r.findings
+			}
+		}
+		if len(byRelease) == 0 {
+			continue
 		}
 		if err := v.store.ReplaceFindings(ctx, byRelease); err != nil {
 			return total, err
@@ -473,27 +503,137 @@ func (v *Vulns) Rematch(ctx context.Context, releases []core.ReleaseID) (int, er
 	return total, nil
 }
 
-// matchRelease matches one release: its SBOM's components, and the
-// release itself as its maker, model and version.
-func (v *Vulns) matchRelease(ctx context.Context, m *match.Matcher, id core.ReleaseID, names map[core.ModelID][2]string) ([]*core.Finding, error) {
+// matchBatch matches the releases of batch into results (same index), a
+// group of matchGroup releases at a time on len(conv) goroutines, keeping
+// only the findings that differ from the stored digests. The results do
+// not depend on the scheduling.
+func (v *Vulns) matchBatch(ctx context.Context, m *match.Matcher, batch []core.ReleaseID, stored map[core.ReleaseID]string,
+	results []rematchResult, names *modelNames, conv []*converter) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		next     atomic.Int64
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		firstErr error
+	)
+	fail := func(err error) {
+		errOnce.Do(func() { firstErr = err; cancel() })
+	}
+	groups := (len(batch) + matchGroup - 1) / matchGroup
+	for w := range min(len(conv), groups) {
+		wg.Go(func() {
+			for {
+				g := int(next.Add(1)) - 1
+				if g >= groups || ctx.Err() != nil {
+					return
+				}
+				lo, hi := g*matchGroup, min((g+1)*matchGroup, len(batch))
+				comps, err := v.store.ListMatchComponents(ctx, batch[lo:hi])
+				if err != nil {
+					fail(err)
+					return
+				}
+				for i := lo; i < hi; i++ {
+					id := batch[i]
+					fs, err := v.matchRelease(ctx, m, id, comps[id], names, conv[w])
+					switch {
+					case core.KindOf(err) == core.KindNotFound:
+						results[i].gone = true
+					case err != nil:
+						fail(err)
+						return
+					default:
+						d, ok := stored[id]
+						results[i] = rematchResult{count: len(fs), write: !ok || d != conv[w].digests.Digest(fs)}
+						if results[i].write {
+							results[i].findings = fs
+						}
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// modelNames caches the maker and model name of each model, for the
+// matching goroutines.
+type modelNames struct {
+	mu sync.Mutex
+	m  map[core.ModelID][2]string
+}
+
+func (n *modelNames) get(ctx context.Context, st core.Store, id core.ModelID) ([2]string, error) {
+	n.mu.Lock()
+	mn, ok := n.m[id]
+	n.mu.Unlock()
+	if ok {
+		return mn, nil
+	}
+	model, err := st.GetModel(ctx, id)
+	if err != nil {
+		return mn, err
+	}
+	mfr, err := st.GetManufacturer(ctx, model.ManufacturerID)
+	if err != nil {
+		return mn, err
+	}
+	mn = [2]string{mfr.Name, model.Name}
+	n.mu.Lock()
+	n.m[id] = mn
+	n.mu.Unlock()
+	return mn, nil
+}
+
+// evidenceKey names one evidence list of the matcher: its memo hands the
+// same list to every component with the same purl.
+type evidenceKey struct {
+	first *match.Evidence
+	n     int
+}
+
+// converter turns the matcher's findings into core findings, marshalling
+// each distinct evidence list once. One goroutine uses it.
+type converter struct {
+	evidence map[evidenceKey]json.RawMessage
+	digests  core.FindingSetDigester // sees the evidence bytes shared
+}
+
+func newConverter() *converter {
+	return &converter{evidence: map[evidenceKey]json.RawMessage{}}
+}
+
+func (c *converter) marshalEvidence(ev []match.Evidence) (json.RawMessage, error) {
+	if len(ev) == 0 {
+		return json.Marshal(ev)
+	}
+	k := evidenceKey{&ev[0], len(ev)}
+	if b, ok := c.evidence[k]; ok {
+		return b, nil
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
+	}
+	c.evidence[k] = b
+	return b, nil
+}
+
+// matchRelease matches one release: its SBOM's components (comps, from
+// ListMatchComponents), and the release itself as its maker, model and
+// version.
+func (v *Vulns) matchRelease(ctx context.Context, m *match.Matcher, id core.ReleaseID, comps []*core.Component,
+	names *modelNames, conv *converter) ([]*core.Finding, error) {
 	rel, err := v.store.GetRelease(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	mn, ok := names[rel.ModelID]
-	if !ok {
-		model, err := v.store.GetModel(ctx, rel.ModelID)
-		if err != nil {
-			return nil, err
-		}
-		mfr, err := v.store.GetManufacturer(ctx, model.ManufacturerID)
-		if err != nil {
-			return nil, err
-		}
-		mn = [2]string{mfr.Name, model.Name}
-		names[rel.ModelID] = mn
-	}
-	comps, err := v.store.ListComponents(ctx, id)
+	mn, err := names.get(ctx, v.store, rel.ModelID)
 	if err != nil {
 		return nil, err
 	}
@@ -507,14 +647,16 @@ func (v *Vulns) matchRelease(ctx context.Context, m *match.Matcher, id core.Rele
 			Name: c.Name, Version: c.Version, PURL: c.PURL, CPEs: c.CPEs})
 	}
 	found := m.Match(list)
-	out := make([]*core.Finding, 0, len(found))
+	block := make([]core.Finding, len(found))
+	out := make([]*core.Finding, len(found))
 	for i := range found {
 		f := &found[i]
-		ev, err := json.Marshal(f.Evidence)
+		ev, err := conv.marshalEvidence(f.Evidence)
 		if err != nil {
 			return nil, err
 		}
-		cf := &core.Finding{ReleaseID: id, ComponentID: byRef[f.BOMRef], ComponentRef: f.BOMRef, ComponentName: f.Component,
+		cf := &block[i]
+		*cf = core.Finding{ReleaseID: id, ComponentID: byRef[f.BOMRef], ComponentRef: f.BOMRef, ComponentName: f.Component,
 			ComponentVersion: f.Version, PURL: f.PURL, CPE: f.CPE, AdvisoryID: f.AdvisoryID, Aliases: f.Aliases,
 			Summary: f.Summary, Severity: string(f.Severity), FixedVersions: f.FixedVersions, VEXStatus: f.VEXStatus,
 			Suppressed: f.Suppressed, Evidence: ev}
@@ -532,7 +674,7 @@ func (v *Vulns) matchRelease(ctx context.Context, m *match.Matcher, id core.Rele
 		if f.VEX != nil {
 			cf.VEXJustification = f.VEX.Justification
 		}
-		out = append(out, cf)
+		out[i] = cf
 	}
 	return out, nil
 }

@@ -24,9 +24,10 @@ const docPage = 64
 // vulnForeignKeys maps the foreign keys of the vulnerability tables to the
 // referring field.
 var vulnForeignKeys = map[string]string{
-	"sboms_release_id_fkey":      "release_id",
-	"findings_release_id_fkey":   "release_id",
-	"findings_component_id_fkey": "component_id",
+	"sboms_release_id_fkey":            "release_id",
+	"findings_release_id_fkey":         "release_id",
+	"findings_component_id_fkey":       "component_id",
+	"release_findings_release_id_fkey": "release_id",
 }
 
 // vulnWriteErr is writeErr knowing the vulnerability tables' foreign keys.
@@ -328,6 +329,10 @@ func (v *inventory) PutSBOM(ctx context.Context, s *core.SBOM, comps []*core.Com
 		if _, err := q.Exec(ctx, `DELETE FROM component_keys WHERE release_id = $1`, s.ReleaseID); err != nil {
 			return err
 		}
+		// The findings lose their components: the next re-match must write.
+		if _, err := q.Exec(ctx, `DELETE FROM release_findings WHERE release_id = $1`, s.ReleaseID); err != nil {
+			return err
+		}
 		if err := q.QueryRow(ctx, `INSERT INTO sboms
 			(release_id, format, spec_version, name, source, sha256, components, imported_at, data)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
@@ -413,6 +418,42 @@ func (v *inventory) ListComponents(ctx context.Context, release core.ReleaseID) 
 		return nil, queryErr(err, "list components")
 	}
 	return codec.NonNil(out), nil
+}
+
+// matchChunk is how many releases' components ListMatchComponents reads
+// with one query.
+const matchChunk = 500
+
+func (v *inventory) ListMatchComponents(ctx context.Context, releases []core.ReleaseID) (map[core.ReleaseID][]*core.Component, error) {
+	releases = slices.Compact(slices.Sorted(slices.Values(releases)))
+	out := make(map[core.ReleaseID][]*core.Component, len(releases))
+	err := codec.Chunks(releases, matchChunk, func(chunk []core.ReleaseID) error {
+		rows, err := v.q.Query(ctx, `SELECT id, release_id, ref, type, grp, name, version, purl, cpes, supplier
+			FROM components WHERE release_id = ANY ($1) ORDER BY release_id, id`, anyIDs(chunk))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var block []core.Component // allocated a few hundred at a time
+		for rows.Next() {
+			if len(block) == cap(block) {
+				block = make([]core.Component, 0, 256)
+			}
+			block = append(block, core.Component{})
+			c := &block[len(block)-1]
+			if err := rows.Scan(&c.ID, &c.ReleaseID, &c.Ref, &c.Type, &c.Group, &c.Name, &c.Version, &c.PURL,
+				&c.CPEs, &c.Supplier); err != nil {
+				return err
+			}
+			c.CPEs = codec.NonNil(c.CPEs)
+			out[c.ReleaseID] = append(out[c.ReleaseID], c)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, queryErr(err, "list components for matching")
+	}
+	return out, nil
 }
 
 // ReleasesWithKeys sends the keys as one array parameter, which has no
@@ -515,11 +556,24 @@ func (v *inventory) ReplaceFindings(ctx context.Context, byRelease map[core.Rele
 				return err
 			}
 		}
-		if len(diff.Writes) == 0 {
-			return nil
+		if len(diff.Writes) > 0 {
+			if _, err := q.CopyFrom(ctx, pgx.Identifier{"findings"}, findingWriteCols,
+				pgx.CopyFromSlice(len(diff.Writes), func(i int) ([]any, error) { return findingValues(&diff.Writes[i]), nil })); err != nil {
+				return err
+			}
 		}
-		_, err = q.CopyFrom(ctx, pgx.Identifier{"findings"}, findingWriteCols,
-			pgx.CopyFromSlice(len(diff.Writes), func(i int) ([]any, error) { return findingValues(&diff.Writes[i]), nil }))
+		// The digest of each release's new list, for the releases that
+		// exist: replacing the findings of a missing release with none is
+		// no error.
+		digests, counts := make([]string, len(releases)), make([]int32, len(releases))
+		for i, r := range releases {
+			digests[i], counts[i] = core.FindingSetDigest(byRelease[r]), int32(len(byRelease[r]))
+		}
+		_, err = q.Exec(ctx, `INSERT INTO release_findings (release_id, digest, count)
+			SELECT t.r, t.d, t.c FROM unnest($1::bigint[], $2::text[], $3::integer[]) AS t(r, d, c)
+			WHERE EXISTS (SELECT 1 FROM releases WHERE id = t.r)
+			ON CONFLICT (release_id) DO UPDATE SET digest = excluded.digest, count = excluded.count`,
+			anyIDs(releases), digests, counts)
 		return err
 	})
 	if err != nil {
@@ -527,6 +581,30 @@ func (v *inventory) ReplaceFindings(ctx context.Context, byRelease map[core.Rele
 	}
 	diff.Apply()
 	return nil
+}
+
+func (v *inventory) FindingSetDigests(ctx context.Context, releases []core.ReleaseID) (map[core.ReleaseID]string, error) {
+	out := make(map[core.ReleaseID]string, len(releases))
+	rows, err := v.q.Query(ctx, `SELECT release_id, digest FROM release_findings WHERE release_id = ANY ($1)`,
+		anyIDs(releases))
+	if err != nil {
+		return nil, queryErr(err, "read finding set digests")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			r int64
+			d string
+		)
+		if err := rows.Scan(&r, &d); err != nil {
+			return nil, queryErr(err, "read finding set digests")
+		}
+		out[core.ReleaseID(r)] = d
+	}
+	if err := rows.Err(); err != nil {
+		return nil, queryErr(err, "read finding set digests")
+	}
+	return out, nil
 }
 
 const findingCols = `f.id, f.release_id, f.component_id, f.component_ref, f.component_name, f.component_version,

@@ -273,6 +273,10 @@ func (v *inventory) PutSBOM(ctx context.Context, s *core.SBOM, comps []*core.Com
 		if _, err := q.ExecContext(ctx, `DELETE FROM component_keys WHERE release_id = ?`, s.ReleaseID); err != nil {
 			return err
 		}
+		// The findings lose their components: the next re-match must write.
+		if _, err := q.ExecContext(ctx, `DELETE FROM release_findings WHERE release_id = ?`, s.ReleaseID); err != nil {
+			return err
+		}
 		err := q.QueryRowContext(ctx, `INSERT INTO sboms
 			(release_id, format, spec_version, name, source, sha256, components, imported_at, data)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -370,6 +374,51 @@ func (v *inventory) ListComponents(ctx context.Context, release core.ReleaseID) 
 	}
 	if err := rows.Err(); err != nil {
 		return nil, queryErr(err, "list components")
+	}
+	return out, nil
+}
+
+// ListMatchComponents reads inChunk releases to a query, only the columns
+// matching needs.
+func (v *inventory) ListMatchComponents(ctx context.Context, releases []core.ReleaseID) (map[core.ReleaseID][]*core.Component, error) {
+	releases = slices.Compact(slices.Sorted(slices.Values(releases)))
+	out := make(map[core.ReleaseID][]*core.Component, len(releases))
+	err := codec.Chunks(releases, inChunk, func(chunk []core.ReleaseID) error {
+		rows, err := v.read.QueryContext(ctx, `SELECT id, release_id, ref, type, grp, name, version, purl, cpes,
+			supplier FROM components WHERE release_id IN (`+placeholderList(len(chunk))+`) ORDER BY release_id, id`,
+			anys(chunk)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		var (
+			block []core.Component // allocated a few hundred at a time
+			cpes  string
+		)
+		for rows.Next() {
+			if len(block) == cap(block) {
+				block = make([]core.Component, 0, 256)
+			}
+			block = append(block, core.Component{})
+			c := &block[len(block)-1]
+			if err := rows.Scan(&c.ID, &c.ReleaseID, &c.Ref, &c.Type, &c.Group, &c.Name, &c.Version, &c.PURL,
+				&cpes, &c.Supplier); err != nil {
+				return err
+			}
+			if cpes == "[]" || cpes == "" {
+				c.CPEs = []string{} // most components have none: no JSON to decode
+			} else if c.CPEs, err = codec.ParseStrings([]byte(cpes)); err != nil {
+				return decodeErr(err, "component")
+			}
+			out[c.ReleaseID] = append(out[c.ReleaseID], c)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		if core.KindOf(err) == core.KindInternal {
+			return nil, err
+		}
+		return nil, queryErr(err, "list components for matching")
 	}
 	return out, nil
 }
@@ -478,7 +527,10 @@ func (v *inventory) ReplaceFindings(ctx context.Context, byRelease map[core.Rele
 		}); err != nil {
 			return err
 		}
-		return writeFindings(ctx, q, diff.Writes)
+		if err := writeFindings(ctx, q, diff.Writes); err != nil {
+			return err
+		}
+		return writeFindingSets(ctx, q, releases, byRelease)
 	})
 	if err != nil {
 		if isFK(err) {
@@ -488,6 +540,53 @@ func (v *inventory) ReplaceFindings(ctx context.Context, byRelease map[core.Rele
 	}
 	diff.Apply()
 	return nil
+}
+
+// writeFindingSets stores the digest of each release's new finding list
+// (of the releases that exist: replacing the findings of a missing release
+// with none is no error).
+func writeFindingSets(ctx context.Context, q querier, releases []core.ReleaseID, byRelease map[core.ReleaseID][]*core.Finding) error {
+	st, err := q.PrepareContext(ctx, `INSERT INTO release_findings (release_id, digest, count)
+		SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM releases WHERE id = ?1)
+		ON CONFLICT (release_id) DO UPDATE SET digest = excluded.digest, count = excluded.count`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, r := range releases {
+		fs := byRelease[r]
+		if _, err := st.ExecContext(ctx, r, core.FindingSetDigest(fs), len(fs)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (v *inventory) FindingSetDigests(ctx context.Context, releases []core.ReleaseID) (map[core.ReleaseID]string, error) {
+	out := make(map[core.ReleaseID]string, len(releases))
+	err := codec.Chunks(releases, inChunk, func(chunk []core.ReleaseID) error {
+		rows, err := v.read.QueryContext(ctx, `SELECT release_id, digest FROM release_findings
+			WHERE release_id IN (`+placeholderList(len(chunk))+`)`, anys(chunk)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				r core.ReleaseID
+				d string
+			)
+			if err := rows.Scan(&r, &d); err != nil {
+				return err
+			}
+			out[r] = d
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, queryErr(err, "read finding set digests")
+	}
+	return out, nil
 }
 
 // readStoredFindings reads what DiffFindings needs of the releases' stored

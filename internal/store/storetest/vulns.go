@@ -252,6 +252,17 @@ func testSBOMs(t *testing.T, s core.Store) {
 	ok(t, err, "ListComponents")
 	comps[2].CPEs, comps[2].Keys = []string{}, []string{}
 	same(t, "components", list, comps)
+	slim, err := s.ListMatchComponents(ctx, []core.ReleaseID{rs[1], rs[0], rs[2] + 1000, rs[0]})
+	ok(t, err, "ListMatchComponents")
+	var wantSlim []*core.Component
+	for _, c := range list {
+		wantSlim = append(wantSlim, &core.Component{ID: c.ID, ReleaseID: c.ReleaseID, Ref: c.Ref, Type: c.Type,
+			Group: c.Group, Name: c.Name, Version: c.Version, PURL: c.PURL, CPEs: c.CPEs, Supplier: c.Supplier})
+	}
+	same(t, "match components", slim, map[core.ReleaseID][]*core.Component{rs[0]: wantSlim})
+	if slim, err := s.ListMatchComponents(ctx, nil); err != nil || len(slim) != 0 {
+		t.Errorf("ListMatchComponents(nil) = %v, %v", slim, err)
+	}
 	_, err = s.GetSBOM(ctx, rs[1])
 	wantErr(t, err, core.KindNotFound, "", "GetSBOM of a release without")
 	if l, err := s.ListComponents(ctx, rs[1]); err != nil || l == nil || len(l) != 0 {
@@ -300,6 +311,28 @@ func testSBOMs(t *testing.T, s core.Store) {
 	rels, err = s.ReleasesWithSBOM(ctx)
 	ok(t, err, "ReleasesWithSBOM")
 	same(t, "releases with an SBOM", rels, []core.ReleaseID{rs[0], rs[1]})
+	slim, err = s.ListMatchComponents(ctx, rs)
+	ok(t, err, "ListMatchComponents of two SBOMs")
+	if len(slim) != 2 || len(slim[rs[0]]) != 2 || len(slim[rs[1]]) != 2 || slim[rs[0]][0].Ref != "b" ||
+		slim[rs[0]][1].Ref != "d" || slim[rs[1]][0].Ref != "a" || slim[rs[1]][1].Ref != "z" ||
+		slim[rs[1]][1].ReleaseID != rs[1] || len(slim[rs[1]][1].CPEs) != 1 {
+		t.Errorf("ListMatchComponents of two SBOMs: %v", slim)
+	}
+
+	// Control characters and separators in values survive the slim read.
+	_, odd := vulnFixture(t, s, 1)
+	oddComps := components("p\x1fq", "r", "s")
+	oddComps[0].Name, oddComps[1].Supplier, oddComps[2].Type = "x\x1f\x1fy", "\x1f", "t\x1e"
+	oddComps[2].CPEs = []string{"cpe:2.3:a:\x1f:b:1:*:*:*:*:*:*:*", "cpe:2.3:a:c:d:*:*:*:*:*:*:*:*"}
+	ok(t, s.PutSBOM(ctx, &core.SBOM{ReleaseID: odd[0], Format: "spdx"}, oddComps), "PutSBOM with odd values")
+	slim, err = s.ListMatchComponents(ctx, odd)
+	ok(t, err, "ListMatchComponents of odd values")
+	wantSlim = nil
+	for _, c := range oddComps {
+		wantSlim = append(wantSlim, &core.Component{ID: c.ID, ReleaseID: c.ReleaseID, Ref: c.Ref, Type: c.Type,
+			Group: c.Group, Name: c.Name, Version: c.Version, PURL: c.PURL, CPEs: c.CPEs, Supplier: c.Supplier})
+	}
+	same(t, "match components with odd values", slim, map[core.ReleaseID][]*core.Component{odd[0]: wantSlim})
 
 	err = s.PutSBOM(ctx, &core.SBOM{ReleaseID: rs[2] + 1000, Format: "spdx"}, components("a"))
 	wantErr(t, err, core.KindInvalid, "", "PutSBOM of a missing release")
@@ -381,6 +414,18 @@ func testFindings(t *testing.T, s core.Store) {
 	}
 	all := listFindings(t, s, core.FindingFilter{ReleaseID: rs[0], IncludeSuppressed: true})
 	same(t, "stored findings", all, []*core.Finding{full, f2, f3, f4, f5})
+	digests := func(what string, want map[core.ReleaseID]string) {
+		t.Helper()
+		got, err := s.FindingSetDigests(ctx, append(rs, rs[2]+1000))
+		ok(t, err, "FindingSetDigests")
+		same(t, what, got, want)
+	}
+	d0 := core.FindingSetDigest([]*core.Finding{f5, f4, f3, f2, full})
+	digests("digests after the first replace", map[core.ReleaseID]string{rs[0]: d0,
+		rs[1]: core.FindingSetDigest([]*core.Finding{other})})
+	if d0 != core.FindingSetDigest(all) {
+		t.Errorf("digest of the stored findings differs from the digest of the findings given")
+	}
 
 	check := func(name string, f core.FindingFilter, want ...string) {
 		t.Helper()
@@ -447,6 +492,12 @@ func testFindings(t *testing.T, s core.Store) {
 		got := listFindings(t, s, core.FindingFilter{ReleaseID: rs[0], IncludeSuppressed: true})
 		same(t, "findings after replace", got, []*core.Finding{&keep, &changed, fresh})
 		check("release 2 untouched", core.FindingFilter{ReleaseID: rs[1]}, "x/GHSA-aaaa")
+		d1 := core.FindingSetDigest([]*core.Finding{fresh, &keep, &changed})
+		if d1 == d0 {
+			t.Error("the digest did not change with the findings")
+		}
+		digests("digests after replace", map[core.ReleaseID]string{rs[0]: d1,
+			rs[1]: core.FindingSetDigest([]*core.Finding{other})})
 
 		err := s.ReplaceFindings(ctx, map[core.ReleaseID][]*core.Finding{rs[0]: {fnd("a", 0, "X-1", "low"), fnd("a", 0, "X-1", "high")}})
 		wantErr(t, err, core.KindInvalid, "findings", "two findings with one key")
@@ -460,6 +511,8 @@ func testFindings(t *testing.T, s core.Store) {
 		wantErr(t, err, core.KindInvalid, "", "findings of a missing release")
 		check("failed replaces wrote nothing", core.FindingFilter{ReleaseID: rs[0], IncludeSuppressed: true},
 			"a/GHSA-aaaa", "b/GHSA-bbbb", "b/GHSA-eeee")
+		digests("failed replaces kept the digests", map[core.ReleaseID]string{rs[0]: d1,
+			rs[1]: core.FindingSetDigest([]*core.Finding{other})})
 
 		// A new SBOM leaves the findings, without their components.
 		ok(t, s.PutSBOM(ctx, &core.SBOM{ReleaseID: rs[0], Format: "cyclonedx"}, components("a", "b")), "PutSBOM replace")
@@ -470,6 +523,11 @@ func testFindings(t *testing.T, s core.Store) {
 
 		ok(t, s.ReplaceFindings(ctx, map[core.ReleaseID][]*core.Finding{rs[1]: {}}), "ReplaceFindings(empty)")
 		check("release 2 emptied", core.FindingFilter{ReleaseID: rs[1]})
+		// A new SBOM forgets the digest; an empty list has one.
+		digests("digests after SBOM replace and emptying", map[core.ReleaseID]string{rs[1]: core.FindingSetDigest(nil)})
+		ok(t, s.ReplaceFindings(ctx, map[core.ReleaseID][]*core.Finding{rs[2] + 1000: {}}),
+			"ReplaceFindings(empty) of a missing release")
+		digests("no digest for a missing release", map[core.ReleaseID]string{rs[1]: core.FindingSetDigest(nil)})
 		ok(t, s.ReplaceFindings(ctx, nil), "ReplaceFindings(nil)")
 	})
 
@@ -507,10 +565,18 @@ func testFindings(t *testing.T, s core.Store) {
 		err := s.DeleteRelease(ctx, rs[0])
 		wantErr(t, err, core.KindConflict, "", "delete a release a device runs")
 		ok(t, s.DeleteDevice(ctx, dev.ID), "delete device")
+		ok(t, s.ReplaceFindings(ctx, map[core.ReleaseID][]*core.Finding{rs[0]: {fnd("a", 0, "D-1", "low")}}),
+			"ReplaceFindings before delete")
+		if d, err := s.FindingSetDigests(ctx, rs[:1]); err != nil || len(d) != 1 {
+			t.Fatalf("FindingSetDigests before delete = %v, %v", d, err)
+		}
 		ok(t, s.DeleteRelease(ctx, rs[0]), "delete release with SBOM and findings")
 		_, err = s.GetSBOM(ctx, rs[0])
 		wantErr(t, err, core.KindNotFound, "", "SBOM of a deleted release")
 		check("findings of a deleted release", core.FindingFilter{ReleaseID: rs[0], IncludeSuppressed: true})
+		if d, err := s.FindingSetDigests(ctx, rs[:1]); err != nil || len(d) != 0 {
+			t.Errorf("FindingSetDigests of a deleted release = %v, %v; want none", d, err)
+		}
 		if l, err := s.ListComponents(ctx, rs[0]); err != nil || len(l) != 0 {
 			t.Errorf("components of a deleted release: %v, %v", l, err)
 		}

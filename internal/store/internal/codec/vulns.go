@@ -2,11 +2,8 @@ package codec
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"hash/fnv"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -163,56 +160,9 @@ func ParseEvidence(s string) json.RawMessage {
 }
 
 // FindingDigest fingerprints the content of a finding, everything but its
-// ids and times, so that a replace can tell whether it changed.
-func FindingDigest(f *core.Finding) int64 {
-	h := fnv.New64a()
-	var buf [8]byte
-	str := func(s string) {
-		binary.LittleEndian.PutUint64(buf[:], uint64(len(s)))
-		h.Write(buf[:])
-		h.Write([]byte(s))
-	}
-	num := func(x float64) {
-		binary.LittleEndian.PutUint64(buf[:], math.Float64bits(x))
-		h.Write(buf[:])
-	}
-	list := func(l []string) {
-		num(float64(len(l)))
-		for _, s := range l {
-			str(s)
-		}
-	}
-	flag := func(b bool) {
-		if b {
-			str("1")
-		} else {
-			str("0")
-		}
-	}
-	str(f.ComponentName)
-	str(f.ComponentVersion)
-	str(f.PURL)
-	str(f.CPE)
-	list(f.Aliases)
-	str(f.Summary)
-	str(f.Severity)
-	num(f.Score)
-	str(f.Vector)
-	list(f.FixedVersions)
-	flag(f.KEV)
-	if f.KEVDueDate != nil {
-		str(f.KEVDueDate.String())
-	} else {
-		str("")
-	}
-	num(f.EPSS)
-	num(f.EPSSPercentile)
-	str(f.VEXStatus)
-	str(f.VEXJustification)
-	flag(f.Suppressed)
-	str(string(f.Evidence))
-	return int64(h.Sum64())
-}
+// ids and times, so that a replace can tell whether it changed (see
+// core.FindingDigest).
+func FindingDigest(f *core.Finding) int64 { return int64(core.FindingDigest(f)) }
 
 // FindingLimit applies the page rules to a finding filter.
 func FindingLimit(f core.FindingFilter) (int, error) {

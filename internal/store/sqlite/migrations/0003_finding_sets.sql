@@ -1,0 +1,10 @@
+-- The digest (core.FindingSetDigest) and size of the finding list each
+-- release was last given, so that a re-match can skip the releases whose
+-- findings did not change without reading them. PutSBOM deletes a
+-- release's row: its findings lose their components until recomputed.
+
+CREATE TABLE release_findings (
+    release_id INTEGER PRIMARY KEY REFERENCES releases (id) ON DELETE CASCADE,
+    digest     TEXT    NOT NULL,
+    count      INTEGER NOT NULL
+) STRICT;
