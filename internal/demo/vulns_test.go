@@ -3,6 +3,7 @@ package demo_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,7 +82,7 @@ func TestLoadVulns(t *testing.T) {
 	t.Logf("%+v", sum)
 	// Measured with the catalog and feeds of this commit; a change to
 	// either, or to the matcher, shows up here.
-	want := demo.VulnSummary{Advisories: 108, KEV: 9, NVD: 16, SBOMs: 1, Findings: 158, Releases: 45}
+	want := demo.VulnSummary{Advisories: 108, KEV: 9, NVD: 16, SBOMs: 1, Findings: 176, Releases: 50}
 	if sum != want {
 		t.Errorf("summary %+v, want %+v", sum, want)
 	}
@@ -103,8 +104,8 @@ func TestLoadVulns(t *testing.T) {
 	t.Logf("%d of %d devices have findings", withFindings, len(devs.Devices))
 	// Most demo devices run their model's newest release, which is often
 	// the fixed one, so fewer devices than releases carry findings.
-	if withFindings < 45 || withFindings != onRelease {
-		t.Errorf("%d devices have findings (%d by their release), want at least 45", withFindings, onRelease)
+	if withFindings < 72 || withFindings != onRelease {
+		t.Errorf("%d devices have findings (%d by their release), want at least 72", withFindings, onRelease)
 	}
 
 	// Baxter ExactaMix EM2400 1.14 is named by ICSMA-20-170-01: six
@@ -155,16 +156,23 @@ func TestLoadVulns(t *testing.T) {
 
 	// The real SBOM: its 55 components and the REDACTED device are stored,
 	// and no embedded advisory names any of their CPEs or purls (wolfSSL,
-	// NXP SDK, NuGet packages, a Qualcomm Wi-Fi SoC), so the release has no
-	// finding, at component level or otherwise.
+	// NXP SDK, NuGet packages, a Qualcomm Wi-Fi SoC), so no component has a
+	// finding; the release itself has ICSMA-22-251-01's four, which name
+	// "Baxter Spectrum IQ" "9.x model 35700BAX3", the demo model's number.
 	iq := release(t, s, "Baxter", "Spectrum IQ", "9.02.00")
 	sb, comps, err := v.GetSBOM(ctx, iq.ID)
 	must(t, err)
 	if sb.Format != "cyclonedx" || sb.SpecVersion != "1.4" || sb.Source != "demo:sbom/case-study-narrow.sbom.json" || len(comps) != 56 {
 		t.Errorf("SBOM %s %s from %q with %d components, want cyclonedx 1.4 from the demo with 56", sb.Format, sb.SpecVersion, sb.Source, len(comps))
 	}
-	if n := len(findings(t, v, core.FindingFilter{ReleaseID: iq.ID, IncludeSuppressed: true})); n != 0 {
-		t.Errorf("Spectrum IQ 9.02.00: %d findings, want none", n)
+	iqf := findings(t, v, core.FindingFilter{ReleaseID: iq.ID, IncludeSuppressed: true})
+	if len(iqf) != 4 {
+		t.Errorf("Spectrum IQ 9.02.00: %d findings, want ICSMA-22-251-01's 4", len(iqf))
+	}
+	for _, f := range iqf {
+		if f.ComponentID != 0 || !strings.Contains(string(f.Evidence), "ICSMA-22-251-01") {
+			t.Errorf("Spectrum IQ finding %s on component %d, evidence %s", f.AdvisoryID, f.ComponentID, f.Evidence)
+		}
 	}
 }
 

@@ -33,8 +33,9 @@ type Vulns struct {
 	clock   core.Clock
 	schemas *sbom.Schemas
 
-	mu      sync.Mutex
-	matcher *match.Matcher // built from the stored documents; nil after a feed change
+	mu        sync.Mutex
+	matcher   *match.Matcher // built from the stored documents; nil after a feed change
+	matcherFP string         // the feed status it was built at
 }
 
 // NewVulns returns the vulnerability service over store. schemas, when not
@@ -313,16 +314,24 @@ func (v *Vulns) invalidate() {
 // Matcher returns the matcher over every stored document, building it on
 // first use after a feed change.
 func (v *Vulns) Matcher(ctx context.Context) (*match.Matcher, error) {
+	// Another process (vigil feeds import beside a running server) may
+	// have changed the stored documents: the feed status is their cheap
+	// fingerprint.
+	status, err := v.store.FeedStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fp := fmt.Sprint(status)
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.matcher != nil {
+	if v.matcher != nil && v.matcherFP == fp {
 		return v.matcher, nil
 	}
 	var (
 		src  match.Sources
 		osvs []*advisory.OSV
 	)
-	err := v.store.EachAdvisoryDoc(ctx, nil, func(d *core.AdvisoryDoc) error {
+	err = v.store.EachAdvisoryDoc(ctx, nil, func(d *core.AdvisoryDoc) error {
 		// A stored document that no longer decodes (a newer Vigil is
 		// stricter) is left out of matching rather than failing it.
 		switch d.Kind {
@@ -362,7 +371,7 @@ func (v *Vulns) Matcher(ctx context.Context) (*match.Matcher, error) {
 		return nil, err
 	}
 	src.OSV = []match.OSVLookup{match.NewOSVList(osvs)}
-	v.matcher = match.New(src)
+	v.matcher, v.matcherFP = match.New(src), fp
 	return v.matcher, nil
 }
 
@@ -467,7 +476,7 @@ func (v *Vulns) Rematch(ctx context.Context, releases []core.ReleaseID) (int, er
 		return 0, err
 	}
 	conv := make([]*converter, max(1, runtime.GOMAXPROCS(0)))
-	names := &modelNames{m: map[core.ModelID][2]string{}}
+	names := &modelNames{m: map[core.ModelID][3]string{}}
 	total := 0
 	for start := 0; start < len(releases); start += rematchBatch {
 		batch := releases[start:min(start+rematchBatch, len(releases))]
@@ -565,10 +574,10 @@ func (v *Vulns) matchBatch(ctx context.Context, m *match.Matcher, batch []core.R
 // matching goroutines.
 type modelNames struct {
 	mu sync.Mutex
-	m  map[core.ModelID][2]string
+	m  map[core.ModelID][3]string
 }
 
-func (n *modelNames) get(ctx context.Context, st core.Store, id core.ModelID) ([2]string, error) {
+func (n *modelNames) get(ctx context.Context, st core.Store, id core.ModelID) ([3]string, error) {
 	n.mu.Lock()
 	mn, ok := n.m[id]
 	n.mu.Unlock()
@@ -583,7 +592,7 @@ func (n *modelNames) get(ctx context.Context, st core.Store, id core.ModelID) ([
 	if err != nil {
 		return mn, err
 	}
-	mn = [2]string{mfr.Name, model.Name}
+	mn = [3]string{mfr.Name, model.Name, model.Number}
 	n.mu.Lock()
 	n.m[id] = mn
 	n.mu.Unlock()
@@ -639,7 +648,7 @@ func (v *Vulns) matchRelease(ctx context.Context, m *match.Matcher, id core.Rele
 	}
 	source := "release:" + strconv.FormatInt(int64(id), 10)
 	list := make([]match.Component, 0, len(comps)+1)
-	list = append(list, match.Component{Source: source, Type: "device", Supplier: mn[0], Name: mn[1], Version: rel.Version})
+	list = append(list, match.Component{Source: source, Type: "device", Supplier: mn[0], Name: mn[1], Model: mn[2], Version: rel.Version})
 	byRef := make(map[string]core.ComponentID, len(comps))
 	for _, c := range comps {
 		byRef[c.Ref] = c.ID

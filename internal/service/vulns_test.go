@@ -143,3 +143,34 @@ func TestVulnsLifecycle(t *testing.T) {
 		}
 	})
 }
+
+// TestMatcherSeesOtherProcesses: a server's Vulns keeps its matcher, but a
+// feed import by another process (another Vulns on the same database) must
+// reach it: uploading an SBOM afterwards is matched against the new data.
+func TestMatcherSeesOtherProcesses(t *testing.T) {
+	zipPath := filepath.Join(shared, "match/vulndb-go-a752ea54.zip")
+	needShared(t, zipPath)
+	st := openImportSQLite(t)
+	ctx := context.Background()
+	inv := service.NewInventory(st, core.SystemClock{})
+	server := service.NewVulns(st, core.SystemClock{}, nil)
+	r := release(t, inv, "Acme Medical", "Go Fleet", "1.0")
+	if _, err := server.Matcher(ctx); err != nil { // built with no documents
+		t.Fatal(err)
+	}
+	cli := service.NewVulns(st, core.SystemClock{}, nil)
+	if _, err := cli.ImportFeeds(ctx, []string{zipPath}, nil); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(shared, "match/go-1x.cdx.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := server.ImportSBOM(ctx, r.ID, "go-1x.cdx.json", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Findings != 1865 {
+		t.Errorf("%d findings after another process's import, want 1865", sum.Findings)
+	}
+}
