@@ -1,12 +1,15 @@
 // Command vigil is Vigil's one binary: command-line tool and server. It
 // builds a context that ends on SIGINT or SIGTERM, hands the arguments to
-// cli.Main, and exits with the code it returns.
+// cli.Main, and exits with the code it returns. VIGIL_CPUPROFILE=FILE
+// writes a CPU profile of the whole run, for the benchmarks in
+// docs/benchmarks.md.
 package main
 
 import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"golang.org/x/term"
@@ -15,8 +18,17 @@ import (
 )
 
 func main() {
+	if p := os.Getenv("VIGIL_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer f.Close()
+				defer pprof.StopCPUProfile()
+			}
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, cli.OSEnv(term.IsTerminal(int(os.Stderr.Fd()))), os.Args[1:])
 	stop()
+	pprof.StopCPUProfile()
 	os.Exit(code)
 }

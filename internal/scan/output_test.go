@@ -182,3 +182,25 @@ func TestVDR(t *testing.T) {
 		t.Error("a VDR for two SBOMs was written")
 	}
 }
+
+func TestJSONOutput(t *testing.T) {
+	rep, _ := smallReport(t)
+	var buf bytes.Buffer
+	if err := Write(&buf, FormatJSON, rep); err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Findings []map[string]any `json:"findings"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &out); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if len(out.Findings) != len(rep.Findings) || out.Findings[0]["advisory_id"] == "" {
+		t.Errorf("%d findings decoded, want %d", len(out.Findings), len(rep.Findings))
+	}
+	empty := &Report{}
+	buf.Reset()
+	if err := Write(&buf, FormatJSON, empty); err != nil || !json.Valid(buf.Bytes()) || !strings.Contains(buf.String(), `"findings": [`) {
+		t.Errorf("empty report: %q, %v", buf.String(), err)
+	}
+}

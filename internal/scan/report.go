@@ -1,13 +1,15 @@
 package scan
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
@@ -40,23 +42,51 @@ func Write(w io.Writer, format string, r *Report) error {
 	return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
 }
 
+// writeJSON writes {"findings":[…],"warnings":[…]} with one finding per
+// line: valid JSON that stays readable and diffable without the cost of
+// indenting every member.
 func writeJSON(w io.Writer, r *Report) error {
-	out := struct {
-		Findings []match.Finding `json:"findings"`
-		Warnings []string        `json:"warnings,omitempty"`
-	}{Findings: r.Findings, Warnings: r.Warnings}
-	if out.Findings == nil {
-		out.Findings = []match.Finding{}
+	bw := bufio.NewWriter(w)
+	bw.WriteString("{\"findings\": [")
+	for i := range r.Findings {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n  ")
+		b, err := marshal(&r.Findings[i])
+		if err != nil {
+			return err
+		}
+		bw.Write(b)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	bw.WriteString("\n]")
+	if len(r.Warnings) > 0 {
+		b, err := marshal(r.Warnings)
+		if err != nil {
+			return err
+		}
+		bw.WriteString(",\n\"warnings\": ")
+		bw.Write(b)
+	}
+	bw.WriteString("}\n")
+	return bw.Flush()
+}
+
+// marshal is json.Marshal without HTML escaping (a "<" in a summary stays
+// as it is).
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 func writeTable(w io.Writer, r *Report) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tCOMPONENT\tVERSION\tADVISORY\tSEVERITY\tFIXED\tKEV\tEPSS\tVEX")
+	rows := make([][9]string, 0, len(r.Findings)+1)
+	rows = append(rows, [9]string{"SOURCE", "COMPONENT", "VERSION", "ADVISORY", "SEVERITY", "FIXED", "KEV", "EPSS", "VEX"})
 	for _, f := range r.Findings {
 		kev, epss := "", ""
 		if f.KEV != nil {
@@ -73,15 +103,29 @@ func writeTable(w io.Writer, r *Report) error {
 		if len(f.Aliases) > 0 && strings.HasPrefix(f.Aliases[0], "CVE-") && !strings.HasPrefix(id, "CVE-") {
 			id += " " + f.Aliases[0]
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Source, f.Component, f.Version, id,
-			f.Severity, strings.Join(f.FixedVersions, ","), kev, epss, vex)
+		rows = append(rows, [9]string{f.Source, f.Component, f.Version, id, string(f.Severity), strings.Join(f.FixedVersions, ","), kev, epss, vex})
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	// Columns as wide as their widest cell (in runes), two spaces apart;
+	// the last column is not padded.
+	var width [9]int
+	for _, row := range rows {
+		for i, cell := range row[:8] {
+			width[i] = max(width[i], utf8.RuneCountInString(cell))
+		}
+	}
+	bw := bufio.NewWriter(w)
+	for _, row := range rows {
+		for i, cell := range row {
+			bw.WriteString(cell)
+			if i < 8 {
+				bw.WriteString(strings.Repeat(" ", width[i]-utf8.RuneCountInString(cell)+2))
+			}
+		}
+		bw.WriteByte('\n')
 	}
 	active, suppressed := r.Counts()
-	_, err := fmt.Fprintf(w, "\n%d finding(s) in %d SBOM(s); %d suppressed by VEX\n", active, len(r.Inputs), suppressed)
-	return err
+	fmt.Fprintf(bw, "\n%d finding(s) in %d SBOM(s); %d suppressed by VEX\n", active, len(r.Inputs), suppressed)
+	return bw.Flush()
 }
 
 // Counts returns the number of active and VEX-suppressed findings.
