@@ -84,23 +84,13 @@ func OSVKeys(r *advisory.OSV) []string {
 // vulnerable criteria. A criterion with a wildcard vendor or product can
 // match anything, so such a record has KeyAll.
 func NVDKeys(r *advisory.NVDRecord) []string {
-	var out []string
-	for _, c := range r.Configurations {
-		for _, n := range c.Nodes {
-			for _, cr := range n.CPEMatch {
-				if !cr.Vulnerable {
-					continue
-				}
-				w, err := cpe.Parse(cr.Criteria)
-				if err != nil {
-					continue
-				}
-				if w.Vendor.IsAny() || w.Product.IsAny() || w.Vendor.HasWildcard() || w.Product.HasWildcard() {
-					return []string{KeyAll}
-				}
-				out = append(out, "cpe:"+cpeKey(w))
-			}
-		}
+	names, wild := vulnerableNames(r)
+	if wild {
+		return []string{KeyAll}
+	}
+	out := make([]string, len(names))
+	for i, k := range names {
+		out[i] = "cpe:" + k
 	}
 	return dedupe(out)
 }

@@ -20,31 +20,41 @@ func cpeKey(w cpe.WFN) string {
 	return strings.ToLower(w.Vendor.Text()) + ":" + strings.ToLower(w.Product.Text())
 }
 
+// vulnerableNames returns the vendor:product keys of a record's vulnerable
+// criteria, each once, and whether any has a wildcard vendor or product
+// (and so may name anything).
+func vulnerableNames(r *advisory.NVDRecord) (keys []string, wild bool) {
+	seen := map[string]bool{}
+	for _, c := range r.Configurations {
+		for _, n := range c.Nodes {
+			for _, cr := range n.CPEMatch {
+				if !cr.Vulnerable {
+					continue
+				}
+				w, err := cpe.Parse(cr.Criteria)
+				if err != nil {
+					continue
+				}
+				if w.Vendor.IsAny() || w.Product.IsAny() || w.Vendor.HasWildcard() || w.Product.HasWildcard() {
+					wild = true
+					continue
+				}
+				if k := cpeKey(w); !seen[k] {
+					seen[k] = true
+					keys = append(keys, k)
+				}
+			}
+		}
+	}
+	return keys, wild
+}
+
 func newNVDIndex(recs []*advisory.NVDRecord) *nvdIndex {
 	ix := &nvdIndex{byName: map[string][]*advisory.NVDRecord{}}
 	for _, r := range recs {
-		seen := map[string]bool{}
-		wild := false
-		for _, c := range r.Configurations {
-			for _, n := range c.Nodes {
-				for _, cr := range n.CPEMatch {
-					if !cr.Vulnerable {
-						continue
-					}
-					w, err := cpe.Parse(cr.Criteria)
-					if err != nil {
-						continue
-					}
-					if w.Vendor.IsAny() || w.Product.IsAny() || w.Vendor.HasWildcard() || w.Product.HasWildcard() {
-						wild = true
-						continue
-					}
-					if k := cpeKey(w); !seen[k] {
-						seen[k] = true
-						ix.byName[k] = append(ix.byName[k], r)
-					}
-				}
-			}
+		keys, wild := vulnerableNames(r)
+		for _, k := range keys {
+			ix.byName[k] = append(ix.byName[k], r)
 		}
 		if wild {
 			ix.wild = append(ix.wild, r)
