@@ -122,24 +122,3 @@ func editDistance1(a, b string) bool {
 	}
 	return a[i:] == b[i+1:]
 }
-
-// productMatch compares product names: equal when folded, or when the
-// advisory's product name, with the vendor's words removed from its front,
-// equals ours ("Philips IntelliVue MX40" names "IntelliVue MX40").
-func productMatch(ours, theirs, vendor string) bool {
-	a, b := normName(ours), normName(theirs)
-	if a == "" || b == "" {
-		return false
-	}
-	if a == b {
-		return true
-	}
-	for _, v := range []string{normName(vendor)} {
-		if v != "" {
-			if strings.TrimPrefix(b, v+" ") == a || strings.TrimPrefix(a, v+" ") == b {
-				return true
-			}
-		}
-	}
-	return false
-}
