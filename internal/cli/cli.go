@@ -108,6 +108,7 @@ Exit codes:
   0  success
   1  the work failed, or finished with rejected input (see its summary)
   2  usage error: bad flags or arguments, unreadable input, bad configuration
+  (vigil scan: 1 means findings were reported; see 'vigil scan --help')
 `)
 }
 
