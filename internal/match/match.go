@@ -90,11 +90,12 @@ type Matcher struct {
 	epss    *advisory.EPSS
 	aliases *advisory.Aliases
 
-	mu       sync.Mutex
-	warnings []string
-	amu      sync.Mutex // guards aliases, which matching extends
-	cmu      sync.Mutex // guards osvCache
-	osvCache map[string]*osvMemo
+	mu        sync.Mutex
+	warnings  []string
+	amu       sync.Mutex // guards aliases, which matching extends
+	cmu       sync.Mutex // guards osvCache
+	osvCache  map[string]*osvMemo
+	compCache map[string]*compMemo
 }
 
 func (m *Matcher) addAliases(ids []string) {
@@ -111,7 +112,7 @@ func (m *Matcher) aliasGroup(id string) []string {
 
 // New builds a Matcher over src.
 func New(src Sources) *Matcher {
-	m := &Matcher{osv: src.OSV, epss: src.EPSS, aliases: src.Aliases, kev: map[string]*advisory.KEVEntry{}, osvCache: map[string]*osvMemo{}}
+	m := &Matcher{osv: src.OSV, epss: src.EPSS, aliases: src.Aliases, kev: map[string]*advisory.KEVEntry{}, osvCache: map[string]*osvMemo{}, compCache: map[string]*compMemo{}}
 	if len(src.NVD) > 0 {
 		m.nvd = newNVDIndex(src.NVD)
 	}
@@ -176,17 +177,23 @@ func (m *Matcher) newFinding(c *subject, id string, aliases []string) *Finding {
 // configuration for an application running on a platform, or a CSAF
 // product that is firmware installed on a device.
 func (m *Matcher) Match(components []Component) []Finding {
-	subjects := make([]*subject, len(components))
 	var present []cpe.WFN
-	for i, c := range components {
-		subjects[i] = newSubject(c)
-		present = append(present, subjects[i].wfns...)
+	if m.nvd != nil {
+		for _, c := range components {
+			for _, x := range c.CPEs {
+				if w, err := cpe.Parse(x); err == nil {
+					present = append(present, w)
+				}
+			}
+		}
 	}
 	// First pass: which CSAF products does this SBOM or device contain?
-	rels := map[string]bool{}
-	if m.csaf != nil && len(m.csaf.rels) > 0 {
-		for _, s := range subjects {
-			_, keys := m.matchCSAF(s, nil)
+	var rels map[string]bool
+	hasRels := m.csaf != nil && len(m.csaf.rels) > 0
+	if hasRels {
+		rels = map[string]bool{}
+		for _, c := range components {
+			_, keys := m.matchCSAF(newSubject(c), nil)
 			for _, k := range keys {
 				rels[k] = true
 			}
@@ -194,19 +201,29 @@ func (m *Matcher) Match(components []Component) []Finding {
 	}
 	// Components are independent from here on: match them on every core,
 	// keeping component order in the result.
-	per := make([][]Finding, len(subjects))
+	per := make([][]Finding, len(components))
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(len(subjects)/64, 1)) {
+	for range min(runtime.GOMAXPROCS(0), max(len(components)/64, 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(subjects) {
+				if i >= len(components) {
 					return
 				}
-				per[i] = m.matchOne(subjects[i], present, rels)
+				c := components[i]
+				// What a component matches depends on itself alone, unless
+				// the SBOM's other names take part (NVD AND configurations
+				// through its CPEs; CSAF relationships): fleets and the
+				// releases of one product share most components, so the
+				// outcome is computed once per distinct component.
+				if hasRels || m.nvd != nil && len(c.CPEs) > 0 {
+					per[i] = m.matchOne(newSubject(c), present, rels)
+					continue
+				}
+				per[i] = m.matchShared(c)
 			}
 		}()
 	}
@@ -218,15 +235,74 @@ func (m *Matcher) Match(components []Component) []Finding {
 	return out
 }
 
-func (m *Matcher) matchOne(s *subject, present []cpe.WFN, rels map[string]bool) []Finding {
+// compMemo is the outcome for one distinct component: its findings merged
+// and enriched, before VEX (which depends on the bom-ref too).
+type compMemo struct {
+	once     sync.Once
+	findings []Finding
+	keys     []string
+	version  string
+}
+
+func componentKey(c Component) string {
+	return strings.Join(append([]string{c.Type, c.Supplier, c.Group, c.Name, c.Model, c.Version, c.PURL}, c.CPEs...), "\x00")
+}
+
+func (m *Matcher) matchShared(c Component) []Finding {
+	k := componentKey(c)
+	m.cmu.Lock()
+	e, ok := m.compCache[k]
+	if !ok {
+		e = &compMemo{}
+		if len(m.compCache) < maxCached {
+			m.compCache[k] = e
+		}
+	}
+	m.cmu.Unlock()
+	e.once.Do(func() {
+		s := newSubject(c)
+		fs, keys := m.evalComponent(s, nil, nil)
+		e.findings, e.keys, e.version = make([]Finding, len(fs)), keys, s.version
+		for i, f := range fs {
+			f.Evidence = slices.Clip(f.Evidence)
+			f.FixedVersions = slices.Clip(f.FixedVersions)
+			f.Aliases = slices.Clip(f.Aliases)
+			e.findings[i] = *f
+		}
+	})
+	if len(e.findings) == 0 {
+		return nil
+	}
+	s := &subject{Component: c, version: e.version}
+	out := make([]Finding, len(e.findings))
+	for i := range e.findings {
+		f := e.findings[i]
+		f.Source, f.BOMRef = c.Source, c.Ref
+		m.applyVEX(&f, s, e.keys)
+		out[i] = f
+	}
+	return out
+}
+
+// evalComponent matches one component against every source and merges and
+// enriches its findings; it returns the CSAF product keys it is, for VEX.
+func (m *Matcher) evalComponent(s *subject, present []cpe.WFN, rels map[string]bool) ([]*Finding, []string) {
 	var fs []*Finding
 	fs = append(fs, m.matchOSV(s)...)
 	fs = append(fs, m.matchNVD(s, present)...)
 	cf, keys := m.matchCSAF(s, rels)
 	fs = append(fs, cf...)
-	var out []Finding
-	for _, f := range m.merge(fs) {
+	merged := m.merge(fs)
+	for _, f := range merged {
 		m.enrich(f)
+	}
+	return merged, keys
+}
+
+func (m *Matcher) matchOne(s *subject, present []cpe.WFN, rels map[string]bool) []Finding {
+	fs, keys := m.evalComponent(s, present, rels)
+	out := make([]Finding, 0, len(fs))
+	for _, f := range fs {
 		m.applyVEX(f, s, keys)
 		out = append(out, *f)
 	}
