@@ -152,7 +152,7 @@ func writeArchiveIndex(dir, key string, ai *archiveIndex) error {
 // indexed from their heads and read only when looked up; other documents
 // are read and decoded as usual. The archive stays open until the bundle
 // is closed.
-func (b *Bundle) loadCachedZip(p string, ai *archiveIndex, ix *advisory.OSVIndex, opts Options, docs *int) error {
+func (b *Bundle) loadCachedZip(p string, ai *archiveIndex, opts Options, docs *int) error {
 	z, err := zip.OpenReader(p)
 	if err != nil {
 		return &InputError{p, fmt.Errorf("open zip: %w", err)}
@@ -174,10 +174,8 @@ func (b *Bundle) loadCachedZip(p string, ai *archiveIndex, ix *advisory.OSVIndex
 		case e.Kind == advisory.KindOSV && e.OSV != nil:
 			h := *e.OSV
 			h.Path = name
-			if err := ix.AddLazy(h, func() ([]byte, error) { return readZipEntry(f) }); err != nil {
+			if err := b.osv.AddLazy(h, func() ([]byte, error) { return readZipEntry(f) }); err != nil {
 				b.Skipped = append(b.Skipped, advisory.Problem{Path: name, Reason: err.Error()})
-			} else {
-				b.Counts[e.Kind]++
 			}
 		default:
 			data, err := readZipEntry(f)
@@ -185,10 +183,8 @@ func (b *Bundle) loadCachedZip(p string, ai *archiveIndex, ix *advisory.OSVIndex
 				b.Skipped = append(b.Skipped, advisory.Problem{Path: name, Reason: err.Error()})
 				continue
 			}
-			if err := b.add(ix, name, advisory.Entry{Path: e.Name, Kind: e.Kind, Data: data}, opts); err != nil {
+			if err := b.Add(name, advisory.Entry{Path: e.Name, Kind: e.Kind, Data: data}); err != nil {
 				b.Skipped = append(b.Skipped, advisory.Problem{Path: name, Reason: err.Error()})
-			} else {
-				b.Counts[e.Kind]++
 			}
 		}
 		*docs++

@@ -24,16 +24,14 @@ type CSAFDoc struct {
 	Doc  *csaf.Document
 }
 
-// Bundle is everything Load read.
+// Bundle is everything Load (or Add) read.
 type Bundle struct {
-	OSV  []*advisory.OSVIndex
+	osv  *advisory.OSVIndex // OSV records, decoded when looked up
 	NVD  []*advisory.NVDRecord
 	CSAF []CSAFDoc
 	KEV  *advisory.KEVCatalog
 	EPSS *advisory.EPSS
 	VEX  []vex.Statement
-	// Counts is the number of documents read per kind.
-	Counts map[advisory.Kind]int
 	// Skipped lists every file not read, with the reason; Warnings the
 	// files read leniently.
 	Skipped  []advisory.Problem
@@ -45,9 +43,6 @@ type Bundle struct {
 // Options tune Load.
 type Options struct {
 	Limits advisory.Limits
-	// ValidateCSAF runs the CSAF schema and mandatory tests on each CSAF
-	// document and skips the ones that fail, naming the rule.
-	ValidateCSAF bool
 	// Progress, when set, is called after each document with the count so
 	// far.
 	Progress func(docs int)
@@ -108,16 +103,12 @@ func WalkFS(ctx context.Context, label string, fsys fs.FS, root string, lim advi
 // archives are indexed through the archive index cache (see cache.go).
 // Close the bundle when done with it: lazily read archives stay open.
 func Load(ctx context.Context, paths []string, opts Options) (*Bundle, error) {
-	b := &Bundle{Counts: map[advisory.Kind]int{}}
-	ix := advisory.NewOSVIndex()
+	b := NewBundle()
 	docs := 0
 	for _, p := range paths {
-		if err := b.loadPath(ctx, p, ix, opts, &docs); err != nil {
+		if err := b.loadPath(ctx, p, opts, &docs); err != nil {
 			return b, err
 		}
-	}
-	if ix.Len() > 0 {
-		b.OSV = append(b.OSV, ix)
 	}
 	sort.SliceStable(b.Skipped, func(i, j int) bool { return b.Skipped[i].Path < b.Skipped[j].Path })
 	return b, nil
@@ -132,7 +123,7 @@ func (b *Bundle) Close() error {
 	return nil
 }
 
-func (b *Bundle) loadPath(ctx context.Context, p string, ix *advisory.OSVIndex, opts Options, docs *int) error {
+func (b *Bundle) loadPath(ctx context.Context, p string, opts Options, docs *int) error {
 	var (
 		key     string
 		entries *archiveIndex
@@ -141,20 +132,19 @@ func (b *Bundle) loadPath(ctx context.Context, p string, ix *advisory.OSVIndex, 
 		if k, err := cacheKey(p); err == nil {
 			key = k
 			if ai, ok := readArchiveIndex(cachePath(opts.CacheDir, key)); ok {
-				return b.loadCachedZip(p, ai, ix, opts, docs)
+				return b.loadCachedZip(p, ai, opts, docs)
 			}
 			entries = &archiveIndex{Version: cacheVersion}
 		}
 	}
 	osvAt := map[string]int{} // display name → entries index, for OSV heads
 	skipped, err := Walk(ctx, []string{p}, opts.Limits, func(name string, e advisory.Entry) error {
-		if err := b.add(ix, name, e, opts); err != nil {
+		if err := b.Add(name, e); err != nil {
 			b.Skipped = append(b.Skipped, advisory.Problem{Path: name, Reason: err.Error()})
 			if entries != nil {
 				entries.Entries = append(entries.Entries, archiveEntry{Name: e.Path, Skip: err.Error()})
 			}
 		} else {
-			b.Counts[e.Kind]++
 			if entries != nil {
 				if e.Kind == advisory.KindOSV {
 					osvAt[name] = len(entries.Entries)
@@ -176,7 +166,7 @@ func (b *Bundle) loadPath(ctx context.Context, p string, ix *advisory.OSVIndex, 
 		for _, s := range skipped {
 			entries.Entries = append(entries.Entries, archiveEntry{Name: relEntry(p, s.Path), Skip: s.Reason})
 		}
-		for _, h := range ix.Heads() {
+		for _, h := range b.osv.Heads() {
 			if i, ok := osvAt[h.Path]; ok {
 				h := h
 				h.Path = ""
@@ -238,10 +228,16 @@ func isZip(p string) bool {
 	return n == 4 && bytes.Equal(head[:], []byte("PK\x03\x04"))
 }
 
-func (b *Bundle) add(ix *advisory.OSVIndex, name string, e advisory.Entry, opts Options) error {
+// NewBundle returns an empty bundle for Add.
+func NewBundle() *Bundle { return &Bundle{osv: advisory.NewOSVIndex()} }
+
+// Add decodes one advisory document into the bundle; name says where it
+// came from in evidence and messages. The error says why it was not taken.
+// Add must not run concurrently with itself or with matching.
+func (b *Bundle) Add(name string, e advisory.Entry) error {
 	switch e.Kind {
 	case advisory.KindOSV:
-		return ix.Add(name, e.Data)
+		return b.osv.Add(name, e.Data)
 	case advisory.KindNVD:
 		recs, warns, err := advisory.DecodeNVD(e.Data)
 		if err != nil {
@@ -250,20 +246,7 @@ func (b *Bundle) add(ix *advisory.OSVIndex, name string, e advisory.Entry, opts 
 		b.warn(name, warns)
 		b.NVD = append(b.NVD, recs...)
 	case advisory.KindCSAF:
-		var (
-			doc   *csaf.Document
-			warns []string
-			err   error
-		)
-		if opts.ValidateCSAF {
-			var problems []csaf.Problem
-			doc, problems, err = csaf.Validate(e.Data)
-			if err == nil && len(problems) > 0 {
-				return fmt.Errorf("invalid CSAF: %s", problems[0])
-			}
-		} else {
-			doc, warns, err = csaf.Decode(e.Data)
-		}
+		doc, warns, err := csaf.Decode(e.Data)
 		if err != nil {
 			return err
 		}
@@ -306,6 +289,18 @@ func (b *Bundle) add(ix *advisory.OSVIndex, name string, e advisory.Entry, opts 
 		return fmt.Errorf("not advisory data (%s)", e.Kind)
 	}
 	return nil
+}
+
+// Sources hands what the bundle holds to the matcher.
+func (b *Bundle) Sources() match.Sources {
+	src := match.Sources{NVD: b.NVD, VEX: b.VEX, KEV: b.KEV, EPSS: b.EPSS}
+	if b.osv.Len() > 0 {
+		src.OSV = []match.OSVLookup{b.osv}
+	}
+	for _, d := range b.CSAF {
+		src.CSAF = append(src.CSAF, match.CSAFSource{Path: d.Path, Doc: d.Doc})
+	}
+	return src
 }
 
 func (b *Bundle) warn(name string, warns []string) {

@@ -110,7 +110,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	for _, w := range bundle.Warnings {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("%s: %s", w.Path, w.Reason))
 	}
-	m := match.New(Sources(bundle))
+	m := match.New(bundle.Sources())
 	per := make([][]match.Finding, len(r.Inputs))
 	var mw sync.WaitGroup
 	for i, in := range r.Inputs {
@@ -152,16 +152,4 @@ func Components(source string, doc *sbom.Document) []match.Component {
 		add(c)
 	}
 	return out
-}
-
-// Sources hands what feeds.Load read to the matcher.
-func Sources(b *feeds.Bundle) match.Sources {
-	src := match.Sources{NVD: b.NVD, VEX: b.VEX, KEV: b.KEV, EPSS: b.EPSS}
-	for _, ix := range b.OSV {
-		src.OSV = append(src.OSV, ix)
-	}
-	for _, d := range b.CSAF {
-		src.CSAF = append(src.CSAF, match.CSAFSource{Path: d.Path, Doc: d.Doc})
-	}
-	return src
 }

@@ -327,50 +327,22 @@ func (v *Vulns) Matcher(ctx context.Context) (*match.Matcher, error) {
 	if v.matcher != nil && v.matcherFP == fp {
 		return v.matcher, nil
 	}
-	var (
-		src  match.Sources
-		osvs []*advisory.OSV
-	)
+	// The stored documents go through the same decoding as vigil scan's
+	// files. One that no longer decodes (a newer Vigil is stricter) is left
+	// out of matching rather than failing it.
+	b := feeds.NewBundle()
 	err = v.store.EachAdvisoryDoc(ctx, nil, func(d *core.AdvisoryDoc) error {
-		// A stored document that no longer decodes (a newer Vigil is
-		// stricter) is left out of matching rather than failing it.
-		switch d.Kind {
-		case core.AdvisoryOSV:
-			if rec, _, err := advisory.DecodeOSV(d.Data); err == nil {
-				osvs = append(osvs, rec)
-			}
-		case core.AdvisoryNVD:
-			if recs, _, err := advisory.DecodeNVD(d.Data); err == nil {
-				src.NVD = append(src.NVD, recs...)
-			}
-		case core.AdvisoryCSAF:
-			if doc, _, err := csaf.Decode(d.Data); err == nil {
-				src.CSAF = append(src.CSAF, match.CSAFSource{Path: d.Source, Doc: doc})
-				src.VEX = append(src.VEX, match.CSAFStatements(d.Source, doc)...)
-			}
-		case core.AdvisoryKEV:
-			if kev, err := advisory.ReadKEV(bytes.NewReader(d.Data)); err == nil {
-				src.KEV = kev
-			}
-		case core.AdvisoryEPSS:
-			if ep, err := advisory.ReadEPSS(bytes.NewReader(d.Data)); err == nil {
-				src.EPSS = ep
-			}
-		case core.AdvisoryOpenVEX:
-			if st, err := vex.DecodeOpenVEX(d.Data, d.Source); err == nil {
-				src.VEX = append(src.VEX, st...)
-			}
-		case core.AdvisoryCycloneDXVEX:
-			if st, _, err := vex.DecodeCycloneDX(d.Data, d.Source); err == nil {
-				src.VEX = append(src.VEX, st...)
-			}
+		kind := advisory.Kind(d.Kind)
+		if d.Kind == core.AdvisoryCycloneDXVEX {
+			kind = advisory.KindCycloneDX
 		}
+		_ = b.Add(d.Source, advisory.Entry{Path: d.Source, Kind: kind, Data: d.Data})
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	src.OSV = []match.OSVLookup{match.NewOSVList(osvs)}
+	src := b.Sources()
 	v.matcher, v.matcherFP = match.New(src), fp
 	return v.matcher, nil
 }
