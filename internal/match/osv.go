@@ -11,23 +11,11 @@ import (
 	"github.com/vigil-oss/vigil/internal/versions"
 )
 
-// OSVLookup finds the OSV records that name a package. advisory.OSVIndex
-// (lazy, for big archives) and OSVList (records already in memory) both
-// serve.
+// OSVLookup finds the OSV records that name a package; advisory.OSVIndex
+// serves.
 type OSVLookup interface {
 	Lookup(ecosystem, name string) ([]*advisory.OSV, []advisory.Problem)
 }
-
-// OSVList indexes records already decoded, by ecosystem (the part before
-// any ":release") and package name.
-type OSVList struct {
-	once  sync.Once
-	recs  []*advisory.OSV
-	byKey map[string][]*advisory.OSV
-}
-
-// NewOSVList indexes recs.
-func NewOSVList(recs []*advisory.OSV) *OSVList { return &OSVList{recs: recs} }
 
 func osvKey(ecosystem, name string) string {
 	base, _, _ := strings.Cut(ecosystem, ":")
@@ -53,24 +41,6 @@ func pypiName(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-// Lookup returns the records with an affected entry for the package.
-func (l *OSVList) Lookup(ecosystem, name string) ([]*advisory.OSV, []advisory.Problem) {
-	l.once.Do(func() {
-		l.byKey = map[string][]*advisory.OSV{}
-		for _, r := range l.recs {
-			seen := map[string]bool{}
-			for _, a := range r.Affected {
-				k := osvKey(a.Package.Ecosystem, a.Package.Name)
-				if !seen[k] {
-					seen[k] = true
-					l.byKey[k] = append(l.byKey[k], r)
-				}
-			}
-		}
-	})
-	return l.byKey[osvKey(ecosystem, name)], nil
 }
 
 // sameOSVPackage reports whether an affected entry names the package.
