@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/vigil-oss/vigil/internal/sbom"
@@ -60,7 +61,7 @@ func runScan(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "vigil scan: give advisory data with --advisories PATH")
 		return ExitUsage
 	}
-	if !isFormat(*format) {
+	if !slices.Contains(scan.Formats, *format) {
 		fmt.Fprintf(env.Stderr, "vigil scan: unknown --format %q (want one of %s)\n", *format, strings.Join(scan.Formats, ", "))
 		return ExitUsage
 	}
@@ -139,15 +140,6 @@ func scanCacheDir(env *Env, flagDir string) string {
 		return filepath.Join(d, "vigil")
 	}
 	return ""
-}
-
-func isFormat(f string) bool {
-	for _, x := range scan.Formats {
-		if f == x {
-			return true
-		}
-	}
-	return false
 }
 
 // printWarnings lists the first warnings and counts the rest.

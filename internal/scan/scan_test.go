@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -87,7 +88,7 @@ func TestScanMatchesGroundTruth(t *testing.T) {
 					t.Errorf("duplicate finding %s", key)
 				}
 				got[key] = true
-				if fixed, ok := want[key]; ok && fixed != "" && !contains(f.FixedVersions, fixed) {
+				if fixed, ok := want[key]; ok && fixed != "" && !slices.Contains(f.FixedVersions, fixed) {
 					t.Errorf("%s: fixed versions %v lack %s", key, f.FixedVersions, fixed)
 				}
 				if len(f.Evidence) == 0 || f.Evidence[0].Rule != "purl" || f.Evidence[0].Document != f.AdvisoryID {
@@ -113,15 +114,6 @@ func TestScanMatchesGroundTruth(t *testing.T) {
 			}
 		})
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TestScanKeepsFindingsPerFile scans one SBOM as three device files in one

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/vigil-oss/vigil/internal/core"
@@ -99,12 +100,12 @@ func checkFindingFilter(f core.FindingFilter) error {
 	var val core.Validation
 	val.What = "finding filter"
 	for _, s := range f.Severity {
-		if !contains(core.Severities, s) {
+		if !slices.Contains(core.Severities, s) {
 			val.Add("severity", "must be one of %s", strings.Join(core.Severities, ", "))
 		}
 	}
 	for _, s := range f.VEXStatus {
-		if s != core.VEXNone && !contains(core.VEXStatuses, s) {
+		if s != core.VEXNone && !slices.Contains(core.VEXStatuses, s) {
 			val.Add("vex_status", "must be one of %s or %s", strings.Join(core.VEXStatuses, ", "), core.VEXNone)
 		}
 	}
@@ -112,15 +113,6 @@ func checkFindingFilter(f core.FindingFilter) error {
 		val.Add("limit", "must be between 1 and 1000")
 	}
 	return val.Err()
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // FeedStatus summarises the stored advisory documents per kind.
