@@ -191,7 +191,7 @@ func relEntry(archive, name string) string {
 // display names a document for messages: the path the user gave, plus the
 // entry inside a directory or archive.
 func display(given, root, entry string) string {
-	if entry == root || root != "." && !strings.HasPrefix(entry, root+"/") && entry == filepath.Base(given) {
+	if entry == root { // a single file: root is its name
 		return given
 	}
 	return filepath.Join(given, strings.TrimPrefix(entry, root+"/"))
