@@ -288,8 +288,21 @@ func (h *fnv64a) flag(b bool) {
 	}
 }
 
-// fields hashes the content of f but its evidence.
-func (h *fnv64a) fields(f *Finding) {
+func (h *fnv64a) noDate() { h.str("") }
+
+// contentHash is what hashContent needs of a hash.
+type contentHash interface {
+	str(string)
+	list([]string)
+	u64(uint64)
+	flag(bool)
+	noDate() // in place of an absent KEV due date
+}
+
+// hashContent hashes the content of f but its key, ids, times and evidence,
+// the part FindingDigest and FindingSetDigest share. An empty Severity
+// counts as "unknown", as the stores store it.
+func hashContent[H contentHash](h H, f *Finding) {
 	h.str(f.ComponentName)
 	h.str(f.ComponentVersion)
 	h.str(f.PURL)
@@ -301,17 +314,17 @@ func (h *fnv64a) fields(f *Finding) {
 	} else {
 		h.str(f.Severity)
 	}
-	h.num(f.Score)
+	h.u64(math.Float64bits(f.Score))
 	h.str(f.Vector)
 	h.list(f.FixedVersions)
 	h.flag(f.KEV)
 	if f.KEVDueDate != nil {
 		h.str(f.KEVDueDate.String())
 	} else {
-		h.str("")
+		h.noDate()
 	}
-	h.num(f.EPSS)
-	h.num(f.EPSSPercentile)
+	h.u64(math.Float64bits(f.EPSS))
+	h.u64(math.Float64bits(f.EPSSPercentile))
 	h.str(f.VEXStatus)
 	h.str(f.VEXJustification)
 	h.flag(f.Suppressed)
@@ -322,7 +335,7 @@ func (h *fnv64a) fields(f *Finding) {
 // Severity counts as "unknown", as the stores store it.
 func FindingDigest(f *Finding) uint64 {
 	h := fnvOffset
-	h.fields(f)
+	hashContent(&h, f)
 	h.str(string(f.Evidence))
 	return uint64(h)
 }
@@ -367,6 +380,8 @@ func (h *setHash) list(l []string) {
 		h.str(s)
 	}
 }
+
+func (h *setHash) noDate() { h.u64(setPrime2) } // unlike any date's length
 
 func (h *setHash) flag(b bool) {
 	if b {
@@ -420,31 +435,7 @@ func (d *FindingSetDigester) Digest(fs []*Finding) string {
 		h.str(f.ComponentRef)
 		h.str(f.AdvisoryID)
 		h.u64(uint64(f.ComponentID))
-		h.str(f.ComponentName)
-		h.str(f.ComponentVersion)
-		h.str(f.PURL)
-		h.str(f.CPE)
-		h.list(f.Aliases)
-		h.str(f.Summary)
-		if f.Severity == "" {
-			h.str("unknown")
-		} else {
-			h.str(f.Severity)
-		}
-		h.u64(math.Float64bits(f.Score))
-		h.str(f.Vector)
-		h.list(f.FixedVersions)
-		h.flag(f.KEV)
-		if f.KEVDueDate != nil {
-			h.str(f.KEVDueDate.String())
-		} else {
-			h.u64(setPrime2) // unlike any date's length
-		}
-		h.u64(math.Float64bits(f.EPSS))
-		h.u64(math.Float64bits(f.EPSSPercentile))
-		h.str(f.VEXStatus)
-		h.str(f.VEXJustification)
-		h.flag(f.Suppressed)
+		hashContent(&h, f)
 		h.u64(d.evidenceHash(f.Evidence))
 		sums[i] = uint64(h)
 	}
