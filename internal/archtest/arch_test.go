@@ -54,6 +54,15 @@ var engines = map[string][]string{
 	"vex":       {"internal/purl"},
 	"match": {"internal/advisory", "internal/sbom", "internal/csaf", "internal/vex",
 		"internal/versions", "internal/cpe", "internal/purl"},
+	"packet":          {},
+	"packet/dicom":    {},
+	"packet/hl7":      {},
+	"packet/httphdr":  {},
+	"packet/tlshello": {},
+	"packet/dhcp":     {},
+	"packet/dns":      {},
+	"packet/lldp":     {},
+	"oui":             {},
 }
 
 var engineForbidden = []string{"database/sql", "net/http", "os", "os/exec"}
