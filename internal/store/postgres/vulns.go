@@ -359,6 +359,10 @@ func (v *inventory) PutSBOM(ctx context.Context, s *core.SBOM, comps []*core.Com
 				return err
 			}
 		}
+		if _, err := q.Exec(ctx, `UPDATE sboms SET match_pack = $1 WHERE id = $2`,
+			codec.PackMatch(comps, ids), sbomID); err != nil {
+			return err
+		}
 		keys = codec.UniqueKeys(keys)
 		if len(keys) > 0 {
 			_, err = q.CopyFrom(ctx, pgx.Identifier{"component_keys"}, []string{"key", "release_id"},
@@ -424,10 +428,60 @@ func (v *inventory) ListComponents(ctx context.Context, release core.ReleaseID) 
 // with one query.
 const matchChunk = 500
 
+// ListMatchComponents reads the match pack of each release's SBOM, and the
+// component rows of the releases whose SBOM has none.
 func (v *inventory) ListMatchComponents(ctx context.Context, releases []core.ReleaseID) (map[core.ReleaseID][]*core.Component, error) {
 	releases = slices.Compact(slices.Sorted(slices.Values(releases)))
 	out := make(map[core.ReleaseID][]*core.Component, len(releases))
+	var unpacked []core.ReleaseID
 	err := codec.Chunks(releases, matchChunk, func(chunk []core.ReleaseID) error {
+		rows, err := v.q.Query(ctx, `SELECT release_id, components, match_pack FROM sboms
+			WHERE release_id = ANY ($1)`, anyIDs(chunk))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				id   core.ReleaseID
+				n    int
+				pack []byte
+			)
+			if err := rows.Scan(&id, &n, &pack); err != nil {
+				return err
+			}
+			if pack == nil {
+				if n > 0 {
+					unpacked = append(unpacked, id)
+				}
+				continue
+			}
+			comps, err := codec.UnpackMatch(pack, id)
+			if err != nil {
+				return decodeErr(err, "component")
+			}
+			if len(comps) > 0 {
+				out[id] = comps
+			}
+		}
+		return rows.Err()
+	})
+	if err == nil && len(unpacked) > 0 {
+		err = v.matchComponentRows(ctx, unpacked, out)
+	}
+	if err != nil {
+		if core.KindOf(err) == core.KindInternal {
+			return nil, err
+		}
+		return nil, queryErr(err, "list components for matching")
+	}
+	return out, nil
+}
+
+// matchComponentRows reads the match columns of releases from the component
+// rows into out.
+func (v *inventory) matchComponentRows(ctx context.Context, releases []core.ReleaseID, out map[core.ReleaseID][]*core.Component) error {
+	return codec.Chunks(releases, matchChunk, func(chunk []core.ReleaseID) error {
 		rows, err := v.q.Query(ctx, `SELECT id, release_id, ref, type, grp, name, version, purl, cpes, supplier
 			FROM components WHERE release_id = ANY ($1) ORDER BY release_id, id`, anyIDs(chunk))
 		if err != nil {
@@ -450,10 +504,6 @@ func (v *inventory) ListMatchComponents(ctx context.Context, releases []core.Rel
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		return nil, queryErr(err, "list components for matching")
-	}
-	return out, nil
 }
 
 // ReleasesWithKeys sends the keys as one array parameter, which has no

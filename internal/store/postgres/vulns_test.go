@@ -3,6 +3,8 @@ package postgres_test
 import (
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/vigil-oss/vigil/internal/store/postgres"
 	"github.com/vigil-oss/vigil/internal/store/storetest"
 )
@@ -20,4 +22,26 @@ func BenchmarkReplaceFindings(b *testing.B) {
 		b.Fatal(err)
 	}
 	storetest.BenchReplaceFindings(b, s)
+}
+
+func TestMatchPackFallback(t *testing.T) {
+	dsn := testDatabase(t)
+	s, err := postgres.Open(t.Context(), dsn, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	storetest.MatchPackFallback(t, s, func(t *testing.T) {
+		conn, err := pgx.Connect(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(t.Context())
+		if _, err := conn.Exec(t.Context(), `UPDATE sboms SET match_pack = NULL`); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

@@ -302,6 +302,10 @@ func (v *inventory) PutSBOM(ctx context.Context, s *core.SBOM, comps []*core.Com
 			}
 			keys = append(keys, c.Keys...)
 		}
+		if _, err := q.ExecContext(ctx, `UPDATE sboms SET match_pack = ? WHERE id = ?`,
+			codec.PackMatch(comps, ids), sbomID); err != nil {
+			return err
+		}
 		insKey, err := q.PrepareContext(ctx, `INSERT INTO component_keys (key, release_id) VALUES (?, ?)`)
 		if err != nil {
 			return err
@@ -378,12 +382,60 @@ func (v *inventory) ListComponents(ctx context.Context, release core.ReleaseID) 
 	return out, nil
 }
 
-// ListMatchComponents reads inChunk releases to a query, only the columns
-// matching needs.
+// ListMatchComponents reads the match pack of each release's SBOM, and the
+// component rows of the releases whose SBOM has none.
 func (v *inventory) ListMatchComponents(ctx context.Context, releases []core.ReleaseID) (map[core.ReleaseID][]*core.Component, error) {
 	releases = slices.Compact(slices.Sorted(slices.Values(releases)))
 	out := make(map[core.ReleaseID][]*core.Component, len(releases))
+	var unpacked []core.ReleaseID
 	err := codec.Chunks(releases, inChunk, func(chunk []core.ReleaseID) error {
+		rows, err := v.read.QueryContext(ctx, `SELECT release_id, components, match_pack FROM sboms
+			WHERE release_id IN (`+placeholderList(len(chunk))+`)`, anys(chunk)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				id   core.ReleaseID
+				n    int
+				pack []byte
+			)
+			if err := rows.Scan(&id, &n, &pack); err != nil {
+				return err
+			}
+			if pack == nil {
+				if n > 0 {
+					unpacked = append(unpacked, id)
+				}
+				continue
+			}
+			comps, err := codec.UnpackMatch(pack, id)
+			if err != nil {
+				return decodeErr(err, "component")
+			}
+			if len(comps) > 0 {
+				out[id] = comps
+			}
+		}
+		return rows.Err()
+	})
+	if err == nil && len(unpacked) > 0 {
+		err = v.matchComponentRows(ctx, unpacked, out)
+	}
+	if err != nil {
+		if core.KindOf(err) == core.KindInternal {
+			return nil, err
+		}
+		return nil, queryErr(err, "list components for matching")
+	}
+	return out, nil
+}
+
+// matchComponentRows reads the match columns of releases from the component
+// rows into out.
+func (v *inventory) matchComponentRows(ctx context.Context, releases []core.ReleaseID, out map[core.ReleaseID][]*core.Component) error {
+	return codec.Chunks(releases, inChunk, func(chunk []core.ReleaseID) error {
 		rows, err := v.read.QueryContext(ctx, `SELECT id, release_id, ref, type, grp, name, version, purl, cpes,
 			supplier FROM components WHERE release_id IN (`+placeholderList(len(chunk))+`) ORDER BY release_id, id`,
 			anys(chunk)...)
@@ -414,13 +466,6 @@ func (v *inventory) ListMatchComponents(ctx context.Context, releases []core.Rel
 		}
 		return rows.Err()
 	})
-	if err != nil {
-		if core.KindOf(err) == core.KindInternal {
-			return nil, err
-		}
-		return nil, queryErr(err, "list components for matching")
-	}
-	return out, nil
 }
 
 func (v *inventory) ReleasesWithKeys(ctx context.Context, keys []string) ([]core.ReleaseID, error) {

@@ -670,3 +670,31 @@ func BenchReplaceFindings(b *testing.B, s core.Store) {
 		})
 	}
 }
+
+// MatchPackFallback checks that ListMatchComponents gives the same answer
+// from the component rows as from the packed copy on the SBOM row, as it
+// must for SBOMs stored before the pack existed. dropPacks clears the packs
+// (sets sboms.match_pack to NULL) behind the store's back.
+func MatchPackFallback(t *testing.T, s core.Store, dropPacks func(t *testing.T)) {
+	ctx := t.Context()
+	_, rs := vulnFixture(t, s, 3)
+	ok(t, s.PutSBOM(ctx, &core.SBOM{ReleaseID: rs[0], Format: "cyclonedx"}, components("a", "b", "c")), "PutSBOM 1")
+	ok(t, s.PutSBOM(ctx, &core.SBOM{ReleaseID: rs[1], Format: "spdx"}, components("z")), "PutSBOM 2")
+	ok(t, s.PutSBOM(ctx, &core.SBOM{ReleaseID: rs[2], Format: "spdx"}, nil), "PutSBOM 3, empty")
+	packed, err := s.ListMatchComponents(ctx, rs)
+	ok(t, err, "ListMatchComponents from packs")
+	if len(packed[rs[0]]) != 3 || len(packed[rs[1]]) != 1 || len(packed) != 2 {
+		t.Fatalf("from packs: %d releases, %d and %d components", len(packed), len(packed[rs[0]]), len(packed[rs[1]]))
+	}
+	dropPacks(t)
+	rows, err := s.ListMatchComponents(ctx, rs)
+	ok(t, err, "ListMatchComponents from rows")
+	same(t, "components from rows", rows, packed)
+	// A new SBOM brings its pack back.
+	ok(t, s.PutSBOM(ctx, &core.SBOM{ReleaseID: rs[1], Format: "spdx"}, components("y", "z")), "PutSBOM 2 again")
+	again, err := s.ListMatchComponents(ctx, rs[1:2])
+	ok(t, err, "ListMatchComponents after a new SBOM")
+	if l := again[rs[1]]; len(l) != 2 || l[0].Ref != "y" || l[1].Ref != "z" {
+		t.Errorf("after a new SBOM: %+v", l)
+	}
+}
