@@ -63,6 +63,9 @@ var engines = map[string][]string{
 	"packet/dns":      {},
 	"packet/lldp":     {},
 	"oui":             {},
+	"discovery": {"internal/core", "internal/oui", "internal/packet", "internal/packet/dicom",
+		"internal/packet/hl7", "internal/packet/httphdr", "internal/packet/tlshello", "internal/packet/dhcp",
+		"internal/packet/dns", "internal/packet/lldp"},
 }
 
 var engineForbidden = []string{"database/sql", "net/http", "os", "os/exec"}
