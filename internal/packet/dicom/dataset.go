@@ -82,6 +82,10 @@ type Attribute struct {
 	// made the object, which is the sender unless an archive is forwarding
 	// someone else's image; a C-FIND response's describes what was found.
 	Command Command
+	// Nested is set for a value found inside a sequence. Only Modality is
+	// reported from there: a modality worklist query names the modality
+	// that asks in its Scheduled Procedure Step Sequence.
+	Nested bool
 }
 
 // Values splits a multi-valued attribute on DICOM's backslash separator.
@@ -323,8 +327,8 @@ func (p *peeker) run(b []byte, s Syntax, truncated bool, ids *[]Attribute, phi *
 			return fmt.Errorf("dicom: dataset offset %d: element %s length %d exceeds the %d bytes left", off, tag.short(), length, len(b)-start)
 		}
 		end := start + int(length)
-		if p.depth == 0 && identityTag(tag) && !phiTag(tag) {
-			p.noteIdentity(tag, b[start:end], ids, fromClient, cmd)
+		if (p.depth == 0 || tag == 0x00080060) && identityTag(tag) && !phiTag(tag) {
+			p.noteIdentity(tag, b[start:end], ids, fromClient, cmd, p.depth > 0)
 		}
 		off = end
 	}
@@ -361,18 +365,18 @@ func (p *peeker) notePHI(t Tag, phi *[]Tag) {
 	}
 }
 
-func (p *peeker) noteIdentity(t Tag, v []byte, ids *[]Attribute, fromClient bool, cmd Command) {
+func (p *peeker) noteIdentity(t Tag, v []byte, ids *[]Attribute, fromClient bool, cmd Command, nested bool) {
 	clean := sanitize(p.scratch[:0], v)
 	if len(clean) == 0 {
 		return
 	}
 	for _, a := range *ids {
-		if a.Tag == t && a.FromClient == fromClient && a.Command == cmd && a.Value == string(clean) {
+		if a.Tag == t && a.FromClient == fromClient && a.Command == cmd && a.Nested == nested && a.Value == string(clean) {
 			return
 		}
 	}
 	if len(*ids) < MaxIdentity {
-		*ids = append(*ids, Attribute{Tag: t, Value: string(clean), FromClient: fromClient, Command: cmd})
+		*ids = append(*ids, Attribute{Tag: t, Value: string(clean), FromClient: fromClient, Command: cmd, Nested: nested})
 	}
 }
 

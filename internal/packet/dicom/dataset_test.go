@@ -218,3 +218,32 @@ func TestTagString(t *testing.T) {
 		t.Error("Command.String")
 	}
 }
+
+// A worklist query names the asking modality inside its Scheduled Procedure
+// Step Sequence; that Modality is reported, marked Nested, while other
+// identity tags inside sequences are not.
+func TestPeekNestedModality(t *testing.T) {
+	ds := cat(
+		implicit(0x00080060, []byte("")), // top-level Modality, empty: nothing to report
+		implicitUndefined(0x00400100),    // Scheduled Procedure Step Sequence
+		implicitUndefined(0xFFFEE000),    // item
+		implicit(0x00080060, []byte("CT")),
+		implicit(0x00080070, []byte("NESTED MAKER")),
+		implicit(0xFFFEE00D, nil), // item delimiter
+		implicit(0xFFFEE0DD, nil), // sequence delimiter
+		implicit(0x00080070, []byte("TOP MAKER ")),
+	)
+	d, err := PeekDataset(ds, ImplicitLE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Attribute{{Tag: 0x00080060, Value: "CT", Nested: true}, {Tag: 0x00080070, Value: "TOP MAKER"}}
+	if len(d.Identity) != len(want) {
+		t.Fatalf("identity %+v, want %+v", d.Identity, want)
+	}
+	for i := range want {
+		if d.Identity[i] != want[i] {
+			t.Errorf("identity[%d] = %+v, want %+v", i, d.Identity[i], want[i])
+		}
+	}
+}
