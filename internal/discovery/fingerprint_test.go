@@ -60,7 +60,7 @@ func TestApply(t *testing.T) {
 		{Signal{"dicom.implementation_class_uid", "1.2.840.113619.6.374"}, map[string]string{AttrVendor: "GE Healthcare"}},
 		{Signal{"dicom.implementation_class_uid", "1.2.840.1136190.1"}, nil}, // not the GE root
 		{Signal{"dicom.manufacturer", "SIEMENS"}, map[string]string{AttrVendor: "Siemens Healthineers"}},
-		{Signal{"dicom.sent_modality", "CT"}, map[string]string{AttrType: "ct-scanner"}},
+		{Signal{"dicom.modality", "CT"}, map[string]string{AttrType: "ct-scanner"}},
 		{Signal{"mac.oui", "Dell Inc."}, map[string]string{AttrVendor: "Dell"}},
 		{Signal{"http.server", "ZBR-HTTPD/V93.21.26Z"}, map[string]string{AttrVendor: "Zebra Technologies",
 			AttrSoftware: "V93.21.26Z", AttrType: "printer", AttrRole: "web-server"}},
