@@ -50,15 +50,17 @@ type command struct {
 // not mutable state.
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"serve the REST API (and later the web console)", runServe},
-		"migrate": {"bring the database schema up to date", runMigrate},
-		"import":  {"import inventory data: devices from CSV, a release's SBOM", runImport},
-		"feeds":   {"import advisory data (OSV, NVD, CSAF, KEV, EPSS, VEX) into the database", runFeeds},
-		"export":  {"export inventory data (devices as CSV or JSON)", runExport},
-		"token":   {"create, list and revoke API tokens", runToken},
-		"scan":    {"match SBOMs against advisory files, without a database", runScan},
-		"demo":    {"start a server with a demo hospital inventory", runDemo},
-		"version": {"print the version", runVersion},
+		"serve":    {"serve the REST API (and later the web console)", runServe},
+		"migrate":  {"bring the database schema up to date", runMigrate},
+		"import":   {"import inventory data: devices from CSV, a release's SBOM", runImport},
+		"feeds":    {"import advisory data (OSV, NVD, CSAF, KEV, EPSS, VEX) into the database", runFeeds},
+		"export":   {"export inventory data (devices as CSV or JSON)", runExport},
+		"token":    {"create, list and revoke API tokens", runToken},
+		"scan":     {"match SBOMs against advisory files, without a database", runScan},
+		"discover": {"find and identify devices, flows and alerts in packet captures", runDiscover},
+		"oui":      {"update or query the MAC address vendor registry", runOUI},
+		"demo":     {"start a server with a demo hospital inventory", runDemo},
+		"version":  {"print the version", runVersion},
 	}
 }
 

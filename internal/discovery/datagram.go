@@ -1,6 +1,7 @@
 package discovery
 
 import (
+	"bytes"
 	"encoding/binary"
 	"net/netip"
 	"strings"
@@ -47,7 +48,8 @@ func (s *Sensor) Datagram(p *packet.Packet, payload []byte) {
 	case p.SrcPort == 53 || p.DstPort == 53:
 		label("dns")
 		s.dns(src, dst, p.SrcPort == 53, payload, t)
-	case p.SrcPort == 1900 || p.DstPort == 1900:
+	case p.SrcPort == 1900 || p.DstPort == 1900 || bytes.HasPrefix(payload, []byte("M-SEARCH * ")) ||
+		bytes.HasPrefix(payload, []byte("NOTIFY * ")):
 		label("ssdp")
 		s.ssdp(src, payload, t)
 	case p.SrcPort == 123 || p.DstPort == 123:

@@ -58,7 +58,12 @@ func (id *Identity) Observe(fp *Fingerprints, s Signal, t time.Time) {
 }
 
 // Evidence returns what was kept, in the order it was seen.
-func (id *Identity) Evidence() []Evidence { return slices.Clone(id.evidence) }
+func (id *Identity) Evidence() []Evidence {
+	if id.evidence == nil {
+		return []Evidence{}
+	}
+	return slices.Clone(id.evidence)
+}
 
 // Conclusion is an attribute's value and how sure identification is of it.
 type Conclusion struct {

@@ -17,33 +17,36 @@ type Result struct {
 // Device is one device on the network, keyed by its MAC where the sensor
 // sees its segment, else by its IP address.
 type Device struct {
-	ID              string                `json:"id"` // "mac:00:09:fb:ce:4e:71" or "ip:10.20.30.5"
-	MACs            []string              `json:"macs"`
-	IPs             []string              `json:"ips"`
-	IPHistory       []IPSeen              `json:"ip_history"`
-	Vendor          string                `json:"vendor"`
-	Model           string                `json:"model"`
-	SoftwareVersion string                `json:"software_version"`
-	DeviceType      string                `json:"device_type"`
-	Role            string                `json:"role"`
-	Roles           []string              `json:"roles"`
-	Confidence      map[string]float64    `json:"confidence"`
-	Clinical        bool                  `json:"clinical"`
-	Serial          string                `json:"serial,omitempty"`
-	Hostnames       []string              `json:"hostnames"`
-	AETitles        []string              `json:"ae_titles"`
-	HL7Applications []string              `json:"hl7_applications"`
-	VLANs           []uint16              `json:"vlans"`
-	Services        []string              `json:"services"`  // "tcp/104": ports it answered on
-	Protocols       []string              `json:"protocols"` // application protocols it spoke
-	TLSClients      []string              `json:"tls_client_fingerprints"`
-	LocalMAC        bool                  `json:"locally_administered_mac"`
-	FirstSeen       time.Time             `json:"first_seen"`
-	LastSeen        time.Time             `json:"last_seen"`
-	Packets         uint64                `json:"packets"`
-	Bytes           uint64                `json:"bytes"`
-	Evidence        []Evidence            `json:"evidence"`
-	Conclusions     map[string]Conclusion `json:"-"`
+	ID              string             `json:"id"` // "mac:00:09:fb:ce:4e:71" or "ip:10.20.30.5"
+	MACs            []string           `json:"macs"`
+	IPs             []string           `json:"ips"`
+	IPHistory       []IPSeen           `json:"ip_history"`
+	Vendor          string             `json:"vendor"`
+	Model           string             `json:"model"`
+	SoftwareVersion string             `json:"software_version"`
+	DeviceType      string             `json:"device_type"`
+	Role            string             `json:"role"`
+	Roles           []string           `json:"roles"`
+	Confidence      map[string]float64 `json:"confidence"`
+	Clinical        bool               `json:"clinical"`
+	Serial          string             `json:"serial,omitempty"`
+	Hostnames       []string           `json:"hostnames"`
+	AETitles        []string           `json:"ae_titles"`
+	HL7Applications []string           `json:"hl7_applications"`
+	VLANs           []uint16           `json:"vlans"`
+	Services        []string           `json:"services"`  // "tcp/104": ports it answered on
+	Protocols       []string           `json:"protocols"` // application protocols it spoke
+	TLSClients      []string           `json:"tls_client_fingerprints"`
+	LocalMAC        bool               `json:"locally_administered_mac"`
+	FirstSeen       time.Time          `json:"first_seen"`
+	LastSeen        time.Time          `json:"last_seen"`
+	Packets         uint64             `json:"packets"`
+	Bytes           uint64             `json:"bytes"`
+	Evidence        []Evidence         `json:"evidence"`
+	// Observed lists what the device said of itself on the wire, by
+	// signal (docs/fingerprints.md), whether or not a rule used it.
+	Observed    map[string][]string   `json:"observed"`
+	Conclusions map[string]Conclusion `json:"-"`
 }
 
 // IPSeen is one address a device used and when.
@@ -58,7 +61,7 @@ type IPSeen struct {
 // protocol and server port.
 type FlowSummary struct {
 	Source      string    `json:"source"`      // device id
-	Destination string    `json:"destination"` // device id, or "ext:IP" outside the hospital's addresses
+	Destination string    `json:"destination"` // device id; "ext:IP" outside the hospital's addresses; "multicast:IP", "broadcast:IP"
 	Protocol    string    `json:"protocol"`    // tcp, udp, icmp, ...
 	Port        uint16    `json:"port"`
 	App         string    `json:"app,omitempty"`

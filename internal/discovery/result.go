@@ -27,6 +27,9 @@ var clinicalTypes = map[string]bool{
 // clinical imaging system.
 func Clinical(deviceType string) bool { return clinicalTypes[deviceType] }
 
+// maxObservedValues bounds the values listed per signal in Device.Observed.
+const maxObservedValues = 8
+
 type devBuild struct {
 	d       *Device
 	mac     *macHost
@@ -36,9 +39,10 @@ type devBuild struct {
 }
 
 // Result identifies the devices, resolves flows and alerts to them and
-// raises the alerts that need to know what a device is. es is the packet
-// engine's count of the run. Call it once, after the run.
-func (s *Sensor) Result(es packet.Stats) *Result {
+// raises the alerts that need to know what a device is. Call it once,
+// after the last Read.
+func (s *Sensor) Result() *Result {
+	es := s.engine
 	routers := map[packet.MAC]bool{}
 	for m, mh := range s.macs {
 		if len(mh.ipv4) >= routerIPs {
@@ -104,10 +108,7 @@ func (s *Sensor) Result(es packet.Stats) *Result {
 		if id, ok := ipDevice[a.Unmap()]; ok {
 			return id
 		}
-		if s.isInternal(a) {
-			return "ip:" + a.Unmap().String()
-		}
-		return "ext:" + a.Unmap().String()
+		return s.hostKey(a)
 	}
 	res.Flows = s.flows(deviceOf)
 	s.deriveAlerts(res, deviceOf, devByID, builds)
@@ -250,6 +251,12 @@ func (s *Sensor) buildDevice(b *devBuild) {
 		d.Confidence[k] = v.Confidence
 	}
 	d.Evidence = id.Evidence()
+	d.Observed = map[string][]string{}
+	for _, ts := range sigs {
+		if l := d.Observed[ts.Name]; len(l) < maxObservedValues && !slices.Contains(l, ts.Value) {
+			d.Observed[ts.Name] = append(l, ts.Value)
+		}
+	}
 	d.Roles = []string{}
 	for _, e := range d.Evidence {
 		if e.Attribute == AttrRole && !slices.Contains(d.Roles, e.Value) {

@@ -27,10 +27,10 @@ const (
 
 // Options configure a Sensor. The zero value takes the defaults.
 type Options struct {
-	Fingerprints *Fingerprints   // default: the built-in set
-	OUI          *oui.Registry   // default: the built-in IEEE registry
-	Internal     []netip.Prefix  // the hospital's addresses; default: private and link-local ranges
-	LearnFor     time.Duration   // devices first seen later are new; default: a tenth of the capture
+	Fingerprints *Fingerprints  // default: the built-in set
+	OUI          *oui.Registry  // default: the built-in IEEE registry
+	Internal     []netip.Prefix // the hospital's addresses; default: private and link-local ranges
+	LearnFor     time.Duration  // devices first seen later are new; default: a tenth of the capture
 }
 
 // DefaultInternal are the address ranges taken for the hospital's own.
@@ -39,6 +39,9 @@ var DefaultInternal = []netip.Prefix{
 	netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("100.64.0.0/10"),
 	netip.MustParsePrefix("169.254.0.0/16"), netip.MustParsePrefix("fc00::/7"),
 	netip.MustParsePrefix("fe80::/10"),
+	// Loopback never crosses a wire, but captures made on a test bench's
+	// loopback interface carry real protocols between real programs.
+	netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"),
 }
 
 // Sensor turns what the packet engine decodes into devices, flows and
@@ -61,6 +64,7 @@ type Sensor struct {
 	remote     []remoteSession
 
 	stats         Stats
+	engine        packet.Stats // added up over Read calls
 	hostsDropped  int
 	aggDropped    int
 	alertsDropped int
@@ -180,7 +184,7 @@ func NewSensor(opts Options) (*Sensor, error) {
 // isInternal reports an address of the hospital's that can be a device.
 func (s *Sensor) isInternal(a netip.Addr) bool {
 	a = a.Unmap()
-	if !a.IsValid() || a.IsUnspecified() || a.IsMulticast() || a.IsLoopback() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+	if !a.IsValid() || a.IsUnspecified() || a.IsMulticast() || a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
 		return false
 	}
 	for _, p := range s.internal {
@@ -389,7 +393,13 @@ func (s *Sensor) FlowEnd(f *packet.Flow) {
 // hostKey names an address in flow summaries before devices are known;
 // Result rewrites it to the device id.
 func (s *Sensor) hostKey(a netip.Addr) string {
-	if s.isInternal(a) {
+	a = a.Unmap()
+	switch {
+	case a.IsMulticast():
+		return "multicast:" + a.String()
+	case a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return "broadcast:" + a.String()
+	case s.isInternal(a):
 		return "ip:" + a.String()
 	}
 	return "ext:" + a.String()

@@ -149,7 +149,7 @@ func (s *Sensor) dicom(f *packet.Flow, a *dicom.Association) {
 		}
 		if scp != nil {
 			scp.sig.add(Signal{"dicom.service_scp", svc}, t)
-			if svc == "storage" && op.FromClient {
+			if svc == "storage" && op.FromClient && client != server {
 				scp.storageSCP = true
 				if len(scp.storageFrom) < 16 {
 					if scp.storageFrom == nil {
@@ -386,8 +386,9 @@ func (ts *tlsStream) Close() {
 			if len(c.SubjectO) > 0 {
 				sh.sig.add(Signal{"tls.server_cert_org", c.SubjectO[0]}, t)
 			}
-			if c.SubjectCN != "" && !strings.HasPrefix(c.SubjectCN, "*") {
-				sh.sig.add(Signal{"tls.server_cert_cn", c.SubjectCN}, t)
+			sh.sig.add(Signal{"tls.server_cert_cn", c.SubjectCN}, t)
+			if c.SubjectCN != "" && !strings.HasPrefix(c.SubjectCN, "*") && !strings.Contains(c.SubjectCN, " ") {
+				addName(&sh.names, strings.ToLower(c.SubjectCN), maxNamesPerHost)
 			}
 		}
 		if c.SelfSigned {

@@ -353,3 +353,34 @@ func BenchmarkDefaultLoad(b *testing.B) {
 		}
 	}
 }
+
+func TestMergeReplacesBlocksNewerHas(t *testing.T) {
+	base, err := Parse(strings.NewReader("Registry,Assignment,Organization Name,Organization Address\n" +
+		"MA-L,001122,Old Name,\nMA-L,334455,Withdrawn Co,\nMA-M,AABBCC1,Medium Co,\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer, err := Parse(strings.NewReader("Registry,Assignment,Organization Name,Organization Address\n" +
+		"MA-L,001122,New Name,\nMA-L,667788,Added Co,\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := Merge(base, newer)
+	for _, c := range []struct {
+		mac  [6]byte
+		want string
+	}{
+		{[6]byte{0x00, 0x11, 0x22, 1, 2, 3}, "New Name"},
+		{[6]byte{0x66, 0x77, 0x88, 1, 2, 3}, "Added Co"},
+		{[6]byte{0xAA, 0xBB, 0xCC, 0x1F, 2, 3}, "Medium Co"}, // MA-M kept: newer has none
+		{[6]byte{0x33, 0x44, 0x55, 1, 2, 3}, ""},             // MA-L replaced as a whole
+	} {
+		v, ok := m.Lookup(c.mac)
+		if ok != (c.want != "") || v.Name != c.want {
+			t.Errorf("Lookup(% x) = %q, %v; want %q", c.mac, v.Name, ok, c.want)
+		}
+	}
+	if m.Len() != 3 {
+		t.Errorf("merged %d assignments, want 3", m.Len())
+	}
+}

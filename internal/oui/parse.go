@@ -155,3 +155,24 @@ func (b *builder) build() *Registry {
 	}
 	return r
 }
+
+// Merge returns a registry with newer's assignments for every block newer
+// has any of, and base's for the others: the IEEE publishes each block as
+// its own file, so an update from oui.csv alone replaces MA-L and keeps
+// the MA-M, MA-S and IAB assignments base had. The date is newer's.
+func Merge(base, newer *Registry) *Registry {
+	b := newBuilder()
+	for blk := range numBlocks {
+		src := base
+		if newer.Count(blk) > 0 {
+			src = newer
+		}
+		t := &src.blocks[blk]
+		for i, k := range t.keys {
+			b.add(blk, k, src.names[t.names[i]])
+		}
+	}
+	r := b.build()
+	r.date = newer.date
+	return r
+}
