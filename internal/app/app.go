@@ -124,6 +124,7 @@ type App struct {
 	Inventory *service.Inventory
 	Tokens    *service.Tokens
 	Vulns     *service.Vulns
+	Sensors   *service.Sensors
 	Logger    *slog.Logger
 	Registry  *prometheus.Registry
 	cfg       config.Config
@@ -138,6 +139,7 @@ func New(st core.Store, cfg config.Config, logger *slog.Logger, clock core.Clock
 		Inventory: service.NewInventory(st, clock),
 		Tokens:    service.NewTokens(st, clock),
 		Vulns:     service.NewVulns(st, clock, nil),
+		Sensors:   service.NewSensors(st, clock),
 		Logger:    logger,
 		Registry:  reg,
 		cfg:       cfg,
@@ -163,6 +165,7 @@ func (a *App) APIHandler() http.Handler {
 		Inventory:    a.Inventory,
 		Tokens:       a.Tokens,
 		Vulns:        a.Vulns,
+		Sensors:      a.Sensors,
 		Logger:       a.Logger,
 		MaxBodyBytes: a.cfg.MaxBodyBytes,
 	})

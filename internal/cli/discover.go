@@ -14,13 +14,17 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/vigil-oss/vigil/internal/app"
+	"github.com/vigil-oss/vigil/internal/core"
 	"github.com/vigil-oss/vigil/internal/discovery"
 	"github.com/vigil-oss/vigil/internal/oui"
 	"github.com/vigil-oss/vigil/internal/packet"
+	"github.com/vigil-oss/vigil/internal/service"
 )
 
 const discoverSynopsis = `discover CAPTURE... [--format json|table] [--output FILE] [--fingerprints FILE]
                  [--internal CIDR,...] [--learn DURATION] [--max-flows N]
+                 [--db DB [--sensor NAME]]
 
 Reads packet captures (pcap or pcapng, gzip-compressed or not; Ethernet,
 802.1Q/QinQ, Linux cooked, raw IP and BSD loopback links) and reports the
@@ -34,6 +38,16 @@ built-in set can be extended or overridden with --fingerprints FILE. MAC
 vendors come from the built-in IEEE registry, or from a newer one saved with
 'vigil oui update'. Addresses in --internal (default: the private and
 link-local ranges) are the hospital's; others are the internet.
+
+With --db, the devices found are merged into that database's inventory with
+provenance sensor:NAME (--sensor, default the host name): MACs, IPs, host
+names, AE titles, HL7 applications and serial numbers are added, first and
+last seen widened, and an attribute a person entered is never overwritten.
+Devices the inventory lacks are created (and raised as new_device alerts when
+the inventory was not empty). What the sensor concluded (vendor, model,
+version, type, role, evidence) is stored as the device's observation, and
+flows and alerts are stored too (GET /api/v1/devices/{id}/observations,
+/api/v1/flows, /api/v1/alerts).
 
 --format json prints {"devices":[...],"flows":[...],"alerts":[...],"stats":{...}}
 (docs/discover.md describes every field); table prints the devices and alerts.
@@ -50,6 +64,8 @@ func runDiscover(ctx context.Context, env *Env, args []string) int {
 	internal := fs.String("internal", "", "comma-separated CIDRs of the hospital's own addresses (default: private and link-local ranges)")
 	learn := fs.Duration("learn", 0, "devices first seen later than this into the capture may be new (default: a tenth of the capture)")
 	maxFlows := fs.Int("max-flows", 0, "most connections tracked at once; the least recently seen is evicted (default 262144)")
+	db := fs.String("db", "", "merge the result into this database (SQLite file or postgres:// URL)")
+	sensorName := fs.String("sensor", "", "this sensor's name, for provenance sensor:NAME (default: the host name)")
 	pos, code, done := parseInterleaved(fs, args)
 	if done {
 		return code
@@ -142,6 +158,30 @@ func runDiscover(ctx context.Context, env *Env, args []string) int {
 		}
 	}
 	res := sensor.Result()
+	if *db != "" {
+		name := *sensorName
+		if name == "" {
+			name = defaultSensorName()
+		}
+		st, err := app.OpenStore(ctx, *db, app.SchemaCheck)
+		if err != nil {
+			return fail("%v", err)
+		}
+		sum, err := service.NewSensors(st, core.SystemClock{}).Record(ctx, name, res)
+		st.Close()
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "vigil discover: %v\n", err)
+			if core.IsKind(err, core.KindInvalid) {
+				return ExitUsage
+			}
+			return ExitFailure
+		}
+		fmt.Fprintf(env.Stderr, "sensor %s: %d devices recorded (%d new, %d updated, %d observed changes kept back from attributes a person entered), %d flows, %d alerts\n",
+			sum.Sensor, sum.Devices, sum.Created, sum.Updated, sum.KeptAttributes, sum.Flows, sum.Alerts)
+		for _, p := range sum.Problems {
+			fmt.Fprintf(env.Stderr, "skipped: %s\n", p)
+		}
+	}
 	var w io.Writer = env.Stdout
 	var out *os.File
 	if *output != "" {
@@ -271,6 +311,28 @@ func writeDiscoverTable(w io.Writer, r *discovery.Result) error {
 		groupDigits(int64(s.Packets)), groupDigits(int64(s.Bytes)), s.Devices, groupDigits(int64(s.Flows)),
 		s.FlowsEvicted, s.Alerts, s.DecodeErrors)
 	return err
+}
+
+// defaultSensorName is the host name, cut to what provenance allows.
+func defaultSensorName() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "local"
+	}
+	h, _, _ = strings.Cut(h, ".")
+	h = strings.Map(func(r rune) rune {
+		if r <= ' ' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, h)
+	if len(h) > 64 {
+		h = h[:64]
+	}
+	if h == "" {
+		return "local"
+	}
+	return h
 }
 
 func dash(s string) string {

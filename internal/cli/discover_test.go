@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vigil-oss/vigil/internal/app"
+	"github.com/vigil-oss/vigil/internal/core"
 )
 
 func sharedCapture(t *testing.T, name string) string {
@@ -135,5 +138,37 @@ func TestOUI(t *testing.T) {
 	}
 	if r := vigilData(t, data, "oui", "lookup", "00:09:fb:01:02:03"); !strings.Contains(r.stdout, "Renamed Monitoring Co") {
 		t.Errorf("a failed update replaced the saved registry: %+v", r)
+	}
+}
+
+func TestDiscoverIntoDatabase(t *testing.T) {
+	data := t.TempDir()
+	db := filepath.Join(data, "vigil.db")
+	hl7 := sharedCapture(t, "hl7-mllp-adt-a01.pcap")
+	for run := 1; run <= 2; run++ {
+		r := vigilData(t, data, "discover", "--db", db, "--sensor", "ward-4", "--format", "json", hl7)
+		if r.code != ExitOK || !strings.Contains(r.stderr, "sensor ward-4: 2 devices recorded") {
+			t.Fatalf("run %d: %+v", run, r)
+		}
+	}
+	st, err := app.OpenStore(context.Background(), db, app.SchemaCheck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	devs, err := st.FindDevices(context.Background(), core.DeviceKeys{MACs: []string{"00:0c:29:b5:b6:48"}})
+	if err != nil || len(devs) != 1 {
+		t.Fatalf("the HL7 sender: %v, %v", devs, err)
+	}
+	d := devs[0]
+	if d.Provenance["macs"].Source != "sensor:ward-4" || len(d.HL7) != 1 || d.HL7[0].Application != "SENDING_APPLICATION" {
+		t.Errorf("recorded device %+v", d)
+	}
+	alerts, err := st.ListAlerts(context.Background(), core.AlertFilter{Device: d.ID})
+	if err != nil || len(alerts) != 1 || alerts[0].Kind != "cleartext_phi" || alerts[0].Count != 2 {
+		t.Errorf("alerts after two runs: %+v, %v", alerts, err)
+	}
+	if r := vigilData(t, data, "discover", "--db", db, "--sensor", "two words", hl7); r.code != ExitUsage {
+		t.Errorf("bad sensor name: %+v", r)
 	}
 }

@@ -22,6 +22,7 @@ type Store interface {
 	Inventory
 	TokenStore
 	VulnStore
+	SensorStore
 	// InTx runs fn inside one transaction: everything fn does through inv
 	// commits together when fn returns nil and rolls back otherwise.
 	InTx(ctx context.Context, fn func(inv Inventory) error) error

@@ -50,8 +50,8 @@ type scanFinding struct {
 func (st *scanState) worst() (scanFinding, bool) {
 	a := slices.Clone(st.attempts)
 	slices.SortStableFunc(a, func(x, y scanAttempt) int { return x.t.Compare(y.t) })
-	counts := map[netip.AddrPort]int{}
-	best, bestN := scanFinding{}, 0
+	counts := make(map[netip.AddrPort]int, len(a))
+	bestN, bestLo, bestHi := 0, 0, 0
 	lo := 0
 	for hi := range a {
 		counts[a[hi].target]++
@@ -62,14 +62,16 @@ func (st *scanState) worst() (scanFinding, bool) {
 			lo++
 		}
 		if len(counts) > bestN {
-			bestN = len(counts)
-			hosts, ports := map[netip.Addr]bool{}, map[uint16]bool{}
-			for k := range counts {
-				hosts[k.Addr()] = true
-				ports[k.Port()] = true
-			}
-			best = scanFinding{targets: bestN, hosts: len(hosts), ports: len(ports), first: a[lo].t, last: a[hi].t}
+			bestN, bestLo, bestHi = len(counts), lo, hi
 		}
 	}
-	return best, bestN >= scanThreshold
+	if bestN < scanThreshold {
+		return scanFinding{}, false
+	}
+	hosts, ports := map[netip.Addr]bool{}, map[uint16]bool{}
+	for _, x := range a[bestLo : bestHi+1] {
+		hosts[x.target.Addr()] = true
+		ports[x.target.Port()] = true
+	}
+	return scanFinding{targets: bestN, hosts: len(hosts), ports: len(ports), first: a[bestLo].t, last: a[bestHi].t}, true
 }

@@ -18,6 +18,7 @@ type Config struct {
 	Inventory *service.Inventory
 	Tokens    *service.Tokens
 	Vulns     *service.Vulns
+	Sensors   *service.Sensors
 	// Logger receives one record per failed request whose cause the client
 	// must not see (internal errors, unavailable storage). nil discards.
 	Logger *slog.Logger
@@ -33,6 +34,7 @@ type api struct {
 	store   core.Store
 	tokens  *service.Tokens
 	vulns   *service.Vulns
+	sensors *service.Sensors
 	log     *slog.Logger
 	maxBody int64
 	mux     *http.ServeMux
@@ -48,14 +50,15 @@ const maxSBOMImports = 2
 // Inventory, Tokens or Vulns is nil: that is a wiring mistake, better
 // caught at start-up than as a nil dereference on the first request.
 func New(cfg Config) http.Handler {
-	if cfg.Inventory == nil || cfg.Inventory.Store() == nil || cfg.Tokens == nil || cfg.Vulns == nil {
-		panic("httpapi.New: Config.Inventory (over a store, not a transaction), Config.Tokens and Config.Vulns are required")
+	if cfg.Inventory == nil || cfg.Inventory.Store() == nil || cfg.Tokens == nil || cfg.Vulns == nil || cfg.Sensors == nil {
+		panic("httpapi.New: Config.Inventory (over a store, not a transaction), Config.Tokens, Config.Vulns and Config.Sensors are required")
 	}
 	a := &api{
 		inv:     cfg.Inventory,
 		store:   cfg.Inventory.Store(),
 		tokens:  cfg.Tokens,
 		vulns:   cfg.Vulns,
+		sensors: cfg.Sensors,
 		log:     cfg.Logger,
 		maxBody: cfg.MaxBodyBytes,
 		mux:     http.NewServeMux(),
@@ -109,6 +112,7 @@ func (a *api) routes() []route {
 		{"PATCH", "/api/v1/devices/{id}", write, a.patchDevice},
 		{"DELETE", "/api/v1/devices/{id}", write, a.deleteDevice},
 		{"GET", "/api/v1/devices/{id}/findings", read, a.listDeviceFindings},
+		{"GET", "/api/v1/devices/{id}/observations", read, a.listDeviceObservations},
 
 		{"GET", "/api/v1/manufacturers", read, a.listManufacturers},
 		{"POST", "/api/v1/manufacturers", write, a.createManufacturer},
@@ -148,6 +152,9 @@ func (a *api) routes() []route {
 		{"GET", "/api/v1/components/{id}/findings", read, a.listComponentFindings},
 		{"GET", "/api/v1/advisories/{kind}/{id}", read, a.getAdvisory},
 		{"GET", "/api/v1/feeds", read, a.listFeeds},
+
+		{"GET", "/api/v1/flows", read, a.listFlows},
+		{"GET", "/api/v1/alerts", read, a.listAlerts},
 	}
 }
 

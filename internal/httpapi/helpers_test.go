@@ -59,6 +59,7 @@ func newEnvOn(t testing.TB, st core.Store, maxBody int64) *env {
 		Inventory:    e.inv,
 		Tokens:       e.tokens,
 		Vulns:        e.vulns,
+		Sensors:      service.NewSensors(st, core.SystemClock{}),
 		Logger:       slog.New(slog.NewJSONHandler(e.log, nil)),
 		MaxBodyBytes: maxBody,
 	})

@@ -209,6 +209,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Model": core.Model{}, "Release": core.Release{}, "Device": core.Device{},
 		"Location": core.Location{}, "HL7Endpoint": core.HL7Endpoint{}, "Origin": core.Origin{},
 		"Error": errorBody{}, "FieldError": core.FieldError{},
+		"Observation": core.Observation{}, "Flow": core.Flow{}, "Alert": core.Alert{},
 	}
 	for name, v := range types {
 		s, ok := doc.Components.Schemas[name]

@@ -42,6 +42,11 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"ListDevices", testListDevices},
 		{"InTx", testInTx},
 		{"Vulns", testVulns},
+		{"Observations", testObservations},
+		{"Flows", testFlows},
+		{"Alerts", testAlerts},
+		{"SensorLists", testSensorLists},
+		{"SensorReports", testSensorReports},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
