@@ -44,7 +44,7 @@ func listPackages(t *testing.T) []pkg {
 // Each engine names the internal packages it may import.
 var engines = map[string][]string{
 	"inventory": {"internal/core"},
-	"demo":      {"internal/core", "internal/service"},
+	"demo":      {"internal/core", "internal/service", "internal/discovery", "internal/packet"},
 	"versions":  {},
 	"cpe":       {},
 	"advisory":  {"internal/cpe"},

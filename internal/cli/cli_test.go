@@ -198,6 +198,16 @@ func TestDemo(t *testing.T) {
 	if code != 200 || len(body["items"].([]any)) == 0 {
 		t.Fatalf("no infusion pumps in the demo: %d %v", code, body)
 	}
+	// The demo sensor's traffic: alerts and flows served.
+	if code, body := get("/api/v1/alerts?kind=cleartext_phi"); code != 200 || len(body["alerts"].([]any)) == 0 {
+		t.Fatalf("no cleartext PHI alerts in the demo: %d %v", code, body)
+	}
+	if code, body := get("/api/v1/flows?app=dicom"); code != 200 || len(body["flows"].([]any)) == 0 {
+		t.Fatalf("no DICOM flows in the demo: %d %v", code, body)
+	}
+	if !strings.Contains(out.String(), "Demo sensor: ") {
+		t.Errorf("demo does not report its sensor: %q", out.String())
+	}
 	// A second demo in the same directory must refuse rather than clobber.
 	if r := vigil(t, "demo", "--data", dir, "--addr", "127.0.0.1:0"); r.code != ExitUsage {
 		t.Fatalf("demo over an existing database: %+v", r)

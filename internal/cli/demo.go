@@ -59,6 +59,12 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail(env, "demo", fmt.Errorf("load the demo advisories: %w", err))
 	}
+	// A capture of the demo hospital's traffic, made in memory, through the
+	// sensor: observed identities, flows and alerts.
+	tsum, err := demo.LoadTraffic(ctx, a.Inventory, a.Sensors)
+	if err != nil {
+		return fail(env, "demo", fmt.Errorf("load the demo traffic: %w", err))
+	}
 	secret, _, err := a.Tokens.Create(ctx, "demo-admin", core.RoleAdmin)
 	if err != nil {
 		return fail(env, "demo", err)
@@ -67,6 +73,8 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		sum.Sites, sum.Zones, sum.Manufacturers, sum.Models, sum.Releases, sum.Devices, dbPath)
 	fmt.Fprintf(env.Stdout, "Demo findings: %d findings on %d releases from %d CISA advisories (KEV entries: %d, NVD records: %d, SBOMs attached: %d)\n",
 		vsum.Findings, vsum.Releases, vsum.Advisories, vsum.KEV, vsum.NVD, vsum.SBOMs)
+	fmt.Fprintf(env.Stdout, "Demo sensor: %d packets of demo traffic, %d devices observed, %d flows, %d alerts\n",
+		tsum.Packets, tsum.Devices, tsum.Flows, tsum.Alerts)
 	ready := func(url string) {
 		fmt.Fprintf(env.Stdout, "URL: %s\nToken: %s\n", url, secret)
 		fmt.Fprintf(env.Stdout, "Try: curl -H 'Authorization: Bearer %s' '%s/api/v1/devices?limit=5'\n", secret, url)

@@ -5,7 +5,10 @@
 // and about three hundred devices. LoadVulns then imports the advisory data
 // built in as feeds.zip (CISA's medical advisories, the matching KEV entries,
 // NVD records; see FEEDS.md) and attaches a real device SBOM, so the demo
-// devices show real findings.
+// devices show real findings. LoadTraffic plays a few minutes of the
+// hospital's network traffic (generated in memory from the stored devices)
+// through a passive sensor, so the demo shows observed devices, flows and
+// alerts too.
 //
 // The hospital is deterministic: a fixed-seed PCG drives every choice, and
 // every time (first and last seen) is an offset from the inventory service's
