@@ -23,7 +23,7 @@ import (
 )
 
 const discoverSynopsis = `discover CAPTURE... [--format json|table] [--output FILE] [--fingerprints FILE]
-                 [--internal CIDR,...] [--learn DURATION] [--max-flows N]
+                 [--internal CIDR,...] [--learn DURATION] [--max-flows N] [--connections]
                  [--db DB [--sensor NAME]]
 
 Reads packet captures (pcap or pcapng, gzip-compressed or not; Ethernet,
@@ -50,7 +50,8 @@ flows and alerts are stored too (GET /api/v1/devices/{id}/observations,
 /api/v1/flows, /api/v1/alerts).
 
 --format json prints {"devices":[...],"flows":[...],"alerts":[...],"stats":{...}}
-(docs/discover.md describes every field); table prints the devices and alerts.
+(docs/discover.md describes every field); with --connections it also lists
+every 5-tuple flow under "connections". table prints the devices and alerts.
 
 Exit codes: 0 every capture was read to its end; 1 a capture is damaged or
 truncated (everything before the damage is still reported); 2 usage error or
@@ -63,6 +64,7 @@ func runDiscover(ctx context.Context, env *Env, args []string) int {
 	fpFile := fs.String("fingerprints", "", "a TOML file of fingerprint rules added to (or replacing, by id) the built-in ones")
 	internal := fs.String("internal", "", "comma-separated CIDRs of the hospital's own addresses (default: private and link-local ranges)")
 	learn := fs.Duration("learn", 0, "devices first seen later than this into the capture may be new (default: a tenth of the capture)")
+	conns := fs.Bool("connections", false, "also list every 5-tuple flow (connection) in the JSON output")
 	maxFlows := fs.Int("max-flows", 0, "most connections tracked at once; the least recently seen is evicted (default 262144)")
 	db := fs.String("db", "", "merge the result into this database (SQLite file or postgres:// URL)")
 	sensorName := fs.String("sensor", "", "this sensor's name, for provenance sensor:NAME (default: the host name)")
@@ -85,7 +87,7 @@ func runDiscover(ctx context.Context, env *Env, args []string) int {
 	if *maxFlows < 0 {
 		return fail("--max-flows must be positive")
 	}
-	opts := discovery.Options{LearnFor: *learn}
+	opts := discovery.Options{LearnFor: *learn, Connections: *conns}
 	fp, err := discovery.DefaultFingerprints()
 	if err != nil {
 		return fail("%v", err)

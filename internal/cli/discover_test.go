@@ -54,6 +54,15 @@ func TestDiscover(t *testing.T) {
 		}
 	}
 
+	r = vigilData(t, data, "discover", "--format", "json", "--connections", hl7)
+	var withConns struct {
+		Connections []map[string]any `json:"connections"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &withConns); err != nil || len(withConns.Connections) != 1 ||
+		withConns.Connections[0]["server"] != "10.0.0.126:6661" || withConns.Connections[0]["app"] != "hl7" {
+		t.Errorf("--connections: %v %+v", err, withConns)
+	}
+
 	r = vigilData(t, data, "discover", hl7)
 	if r.code != ExitOK || !strings.Contains(r.stdout, "cleartext_phi") || !strings.Contains(r.stdout, "DEVICE") {
 		t.Errorf("table: %+v", r)

@@ -3,6 +3,7 @@ package discovery
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"net/netip"
 	"strings"
 	"time"
@@ -115,6 +116,9 @@ func (s *Sensor) dhcp(p *packet.Packet, payload []byte) {
 				b.WriteString(itoa(int(c)))
 			}
 			mh.sig.add(Signal{"dhcp.param_list", b.String()}, t)
+		}
+		if m.ClientID != nil && len(m.ClientID.ID) > 0 && len(m.ClientID.ID) <= 64 {
+			mh.sig.add(Signal{"dhcp.client_id", itoa(int(m.ClientID.Type)) + ":" + hex.EncodeToString(m.ClientID.ID)}, t)
 		}
 		if m.CIAddr.IsValid() && !m.CIAddr.IsUnspecified() {
 			s.bind(mac, m.CIAddr, 4, t)

@@ -12,6 +12,29 @@ type Result struct {
 	Flows   []FlowSummary `json:"flows"`
 	Alerts  []Alert       `json:"alerts"`
 	Stats   Stats         `json:"stats"`
+	// Connections lists every 5-tuple flow, when Options.Connections asks.
+	Connections []Connection `json:"connections,omitempty"`
+}
+
+// Connection is one 5-tuple flow as the engine tracked it.
+type Connection struct {
+	Protocol      string    `json:"protocol"`
+	Client        string    `json:"client"` // ADDR:PORT
+	Server        string    `json:"server"`
+	ClientMAC     string    `json:"client_mac,omitempty"`
+	ServerMAC     string    `json:"server_mac,omitempty"`
+	VLAN          uint16    `json:"vlan,omitempty"`
+	App           string    `json:"app,omitempty"`
+	Encrypted     bool      `json:"encrypted"`
+	ClientPackets uint64    `json:"client_packets"`
+	ServerPackets uint64    `json:"server_packets"`
+	ClientBytes   uint64    `json:"client_bytes"`
+	ServerBytes   uint64    `json:"server_bytes"`
+	TCPFlags      string    `json:"tcp_flags,omitempty"` // client's, then server's, as tcpdump abbreviates them: "S.F/SA.F"
+	Midstream     bool      `json:"midstream,omitempty"`
+	FirstSeen     time.Time `json:"first_seen"`
+	LastSeen      time.Time `json:"last_seen"`
+	End           string    `json:"end"` // idle, closed, evicted, capture
 }
 
 // Device is one device on the network, keyed by its MAC where the sensor
@@ -105,19 +128,20 @@ type Alert struct {
 
 // Stats counts what the run saw.
 type Stats struct {
-	Packets          uint64    `json:"packets"`
-	Bytes            uint64    `json:"bytes"`
-	DecodeErrors     uint64    `json:"decode_errors"`
-	ProtocolErrors   uint64    `json:"protocol_errors"` // application messages that did not decode
-	UnknownLinkTypes uint64    `json:"unknown_link_types"`
-	Flows            uint64    `json:"flows"`
-	FlowsEvicted     uint64    `json:"flows_evicted"`
-	FlowsExpired     uint64    `json:"flows_expired"`
-	Streams          uint64    `json:"streams"`
-	ReassembledBytes uint64    `json:"reassembled_bytes"`
-	Gaps             uint64    `json:"gaps"`
-	Devices          int       `json:"devices"`
-	Alerts           int       `json:"alerts"`
-	First            time.Time `json:"first"`
-	Last             time.Time `json:"last"`
+	Packets            uint64    `json:"packets"`
+	Bytes              uint64    `json:"bytes"`
+	DecodeErrors       uint64    `json:"decode_errors"`
+	ProtocolErrors     uint64    `json:"protocol_errors"` // application messages that did not decode
+	UnknownLinkTypes   uint64    `json:"unknown_link_types"`
+	Flows              uint64    `json:"flows"`
+	FlowsEvicted       uint64    `json:"flows_evicted"`
+	FlowsExpired       uint64    `json:"flows_expired"`
+	Streams            uint64    `json:"streams"`
+	ReassembledBytes   uint64    `json:"reassembled_bytes"`
+	Gaps               uint64    `json:"gaps"`
+	ConnectionsDropped uint64    `json:"connections_dropped,omitempty"` // beyond the limit of Options.Connections
+	Devices            int       `json:"devices"`
+	Alerts             int       `json:"alerts"`
+	First              time.Time `json:"first"`
+	Last               time.Time `json:"last"`
 }

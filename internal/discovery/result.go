@@ -111,6 +111,7 @@ func (s *Sensor) Result() *Result {
 		return s.hostKey(a)
 	}
 	res.Flows = s.flows(deviceOf)
+	res.Connections = s.conns
 	s.deriveAlerts(res, deviceOf, devByID, builds)
 	for _, a := range s.alertOrder {
 		switch {

@@ -31,7 +31,13 @@ type Options struct {
 	OUI          *oui.Registry  // default: the built-in IEEE registry
 	Internal     []netip.Prefix // the hospital's addresses; default: private and link-local ranges
 	LearnFor     time.Duration  // devices first seen later are new; default: a tenth of the capture
+	// Connections keeps every 5-tuple flow for Result.Connections, up to
+	// maxConnections.
+	Connections bool
 }
+
+// maxConnections bounds Result.Connections.
+const maxConnections = 1 << 20
 
 // DefaultInternal are the address ranges taken for the hospital's own.
 var DefaultInternal = []netip.Prefix{
@@ -62,6 +68,8 @@ type Sensor struct {
 	alerts     map[alertKey]*Alert
 	alertOrder []*Alert
 	remote     []remoteSession
+	keepConns  bool
+	conns      []Connection
 
 	stats         Stats
 	engine        packet.Stats // added up over Read calls
@@ -176,7 +184,7 @@ func NewSensor(opts Options) (*Sensor, error) {
 	if len(internal) == 0 {
 		internal = DefaultInternal
 	}
-	return &Sensor{fp: fp, reg: reg, internal: internal, learnFor: opts.LearnFor,
+	return &Sensor{fp: fp, reg: reg, internal: internal, learnFor: opts.LearnFor, keepConns: opts.Connections,
 		hosts: map[netip.Addr]*host{}, macs: map[packet.MAC]*macHost{}, agg: map[aggKey]*FlowSummary{},
 		ext: map[extKey]*extContact{}, scans: map[netip.Addr]*scanState{}, alerts: map[alertKey]*Alert{}}, nil
 }
@@ -382,6 +390,9 @@ func (s *Sensor) FlowEnd(f *packet.Flow) {
 		addName(&sh.protocols, f.Label.App, 32)
 	}
 	s.aggregate(f, client, server)
+	if s.keepConns {
+		s.connection(f)
+	}
 	switch {
 	case ch != nil && s.isPublic(server):
 		s.external(f, client, server, true)
@@ -504,4 +515,25 @@ func state(f *packet.Flow) *flowState {
 	st := &flowState{}
 	f.Label.Data = st
 	return st
+}
+
+func (s *Sensor) connection(f *packet.Flow) {
+	if len(s.conns) >= maxConnections {
+		s.stats.ConnectionsDropped++
+		return
+	}
+	c := Connection{Protocol: protoName(f.Proto), Client: f.Client.String(), Server: f.Server.String(), VLAN: f.VLAN,
+		App: f.Label.App, Encrypted: f.Label.Encrypted, ClientPackets: f.ClientPackets, ServerPackets: f.ServerPackets,
+		ClientBytes: f.ClientBytes, ServerBytes: f.ServerBytes, Midstream: f.Midstream, FirstSeen: f.First,
+		LastSeen: f.Last, End: f.End.String()}
+	if f.ClientMAC != (packet.MAC{}) {
+		c.ClientMAC = f.ClientMAC.String()
+	}
+	if f.ServerMAC != (packet.MAC{}) {
+		c.ServerMAC = f.ServerMAC.String()
+	}
+	if f.Proto == packet.ProtoTCP {
+		c.TCPFlags = f.ClientFlags.String() + "/" + f.ServerFlags.String()
+	}
+	s.conns = append(s.conns, c)
 }

@@ -10,8 +10,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigil-oss/vigil/internal/packet"
+	"github.com/vigil-oss/vigil/internal/packet/hl7"
 )
 
 const pcapDir = "../../../shared/data/pcap"
@@ -193,6 +195,7 @@ func TestIdentityCaptures(t *testing.T) {
 			t.Errorf("client: hostnames %v vendor %q", d.Hostnames, d.Vendor)
 		}
 		observed(t, d, "dhcp.param_list", "1,28,2,3,15,6,12")
+		observed(t, d, "dhcp.client_id", "1:00113217"+"49f0")
 		srv := device(t, r, "10.16.1.1")
 		if srv.Role != "dhcp-server" || !slices.Contains(srv.Services, "udp/67") {
 			t.Errorf("server: role %q services %v", srv.Role, srv.Services)
@@ -266,6 +269,7 @@ func TestIdentityCaptures(t *testing.T) {
 			if d.ID != c.ID {
 				observed(t, d, "tls.server_cert_org", "Google Inc")
 				observed(t, d, "tls.server_cert_cn", "*.google.com")
+				observed(t, d, "tls.server_cert_issuer", "Google Inc Google Internet Authority G2")
 			}
 		}
 	})
@@ -355,4 +359,36 @@ func FuzzSensor(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A gateway's HL7 results name the devices behind it; those identifiers
+// are kept as the sender's observed signals, and the PID segment only as
+// an alert.
+func TestHL7Equipment(t *testing.T) {
+	s, err := NewSensor(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &packet.Flow{Proto: packet.ProtoTCP, Client: netip.MustParseAddrPort("10.1.0.5:40000"),
+		Server: netip.MustParseAddrPort("10.1.0.9:2575"), First: time.Unix(1e9, 0), Last: time.Unix(1e9, 0),
+		ClientMAC: packet.MAC{0, 9, 0xfb, 1, 2, 3}, ClientPackets: 3}
+	st := &hl7Stream{s: s, f: f}
+	st.c = hl7.NewConn(st.message)
+	msg := "\x0bMSH|^~\\&|GW|ICU|EMR|HOSP|20260101||ORU^R01|1|P|2.7\rPID|1||SECRET-ID||SECRET^NAME\r" +
+		"OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC||97|%|||||F|||||||0012A5FFFE1B2C3D^^0012A5FFFE1B2C3D^EUI-64\r" +
+		"PRT|1|AD||EQUIP^Equipment^HL70912||||||||||||(01)00012345678905^^2.16.840.1.113883.3.3719^ISO\r\x1c\r"
+	st.Feed(true, []byte(msg))
+	st.Close()
+	s.FlowEnd(f)
+	r := s.Result()
+	d := device(t, r, "10.1.0.5")
+	observed(t, d, "hl7.equipment", "0012A5FFFE1B2C3D^^0012A5FFFE1B2C3D^EUI-64")
+	if v := d.Observed["hl7.udi_di"]; len(v) != 1 || !strings.HasPrefix(v[0], "(01)00012345678905") {
+		t.Errorf("UDI-DI %q", v)
+	}
+	js, _ := json.Marshal(r)
+	noPatientValues(t, js, "SECRET")
+	if len(alertsOf(r, AlertCleartextPHI)) != 1 {
+		t.Errorf("alerts %+v", r.Alerts)
+	}
 }

@@ -260,6 +260,19 @@ func (h *hl7Stream) message(m hl7.Message) {
 			sh.sig.add(Signal{"hl7.sent_message_type", m.Type()}, t)
 		}
 	}
+	if sh := s.host(sender); sh != nil {
+		// Devices the sender reports for (a gateway or central station
+		// speaks for the monitors behind it): their equipment identifiers
+		// (OBX-18, often an EUI-64) and UDI device identifiers (PRT-16).
+		for _, o := range m.Observations {
+			for _, e := range o.Equipment {
+				sh.sig.add(Signal{"hl7.equipment", hl7EI(e)}, t)
+			}
+		}
+		for _, p := range m.Participants {
+			sh.sig.add(Signal{"hl7.udi_di", hl7EI(p.DeviceIdentifier)}, t)
+		}
+	}
 	if rh := s.host(receiver); rh != nil && m.ReceivingApplication.Namespace != "" && m.MessageCode != "ACK" {
 		rh.sig.add(Signal{"hl7.received", m.ReceivingApplication.Namespace}, t)
 		addName(&rh.hl7Apps, hl7App(m.ReceivingApplication, m.ReceivingFacility), maxNamesPerHost)
@@ -272,6 +285,12 @@ func (h *hl7Stream) message(m hl7.Message) {
 		}
 		s.alert(AlertCleartextPHI, "high", "hl7", t, sender, packet.MAC{}, to, "hl7", detail)
 	}
+}
+
+// hl7EI writes an entity identifier as HL7 does, without trailing empty
+// components: "0012A5FFFE1B2C3D^^0012A5FFFE1B2C3D^EUI-64".
+func hl7EI(e hl7.EI) string {
+	return strings.TrimRight(e.Entity+"^"+e.Namespace+"^"+e.UniversalID+"^"+e.UniversalIDType, "^")
 }
 
 func hl7App(app, facility hl7.HD) string {
@@ -387,6 +406,11 @@ func (ts *tlsStream) Close() {
 				sh.sig.add(Signal{"tls.server_cert_org", c.SubjectO[0]}, t)
 			}
 			sh.sig.add(Signal{"tls.server_cert_cn", c.SubjectCN}, t)
+			issuer := c.IssuerCN
+			if len(c.IssuerO) > 0 {
+				issuer = strings.TrimSpace(c.IssuerO[0] + " " + issuer)
+			}
+			sh.sig.add(Signal{"tls.server_cert_issuer", issuer}, t)
 			if c.SubjectCN != "" && !strings.HasPrefix(c.SubjectCN, "*") && !strings.Contains(c.SubjectCN, " ") {
 				addName(&sh.names, strings.ToLower(c.SubjectCN), maxNamesPerHost)
 			}
