@@ -301,19 +301,7 @@ func (s *Sensor) flows(deviceOf func(netip.Addr) string) []FlowSummary {
 			out = append(out, &c)
 			continue
 		}
-		m.Connections += f.Connections
-		m.Packets += f.Packets
-		m.Bytes += f.Bytes
-		if f.FirstSeen.Before(m.FirstSeen) {
-			m.FirstSeen = f.FirstSeen
-		}
-		if f.LastSeen.After(m.LastSeen) {
-			m.LastSeen = f.LastSeen
-		}
-		if m.App == "" {
-			m.App = f.App
-		}
-		m.Encrypted = m.Encrypted || f.Encrypted
+		m.add(*f)
 	}
 	res := make([]FlowSummary, 0, len(out))
 	for _, f := range out {

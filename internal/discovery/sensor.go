@@ -428,19 +428,26 @@ func (s *Sensor) aggregate(f *packet.Flow, client, server netip.Addr) {
 			FirstSeen: f.First}
 		s.agg[k] = a
 	}
-	a.Connections++
-	a.Packets += f.ClientPackets + f.ServerPackets
-	a.Bytes += f.ClientBytes + f.ServerBytes
-	if f.First.Before(a.FirstSeen) {
-		a.FirstSeen = f.First
+	a.add(FlowSummary{Connections: 1, Packets: f.ClientPackets + f.ServerPackets, Bytes: f.ClientBytes + f.ServerBytes,
+		FirstSeen: f.First, LastSeen: f.Last, App: f.Label.App, Encrypted: f.Label.Encrypted})
+}
+
+// add folds f's traffic into a: counts add up, times widen, an application
+// protocol once recognised stays.
+func (a *FlowSummary) add(f FlowSummary) {
+	a.Connections += f.Connections
+	a.Packets += f.Packets
+	a.Bytes += f.Bytes
+	if f.FirstSeen.Before(a.FirstSeen) {
+		a.FirstSeen = f.FirstSeen
 	}
-	if f.Last.After(a.LastSeen) {
-		a.LastSeen = f.Last
+	if f.LastSeen.After(a.LastSeen) {
+		a.LastSeen = f.LastSeen
 	}
-	if f.Label.App != "" {
-		a.App = f.Label.App
+	if f.App != "" {
+		a.App = f.App
 	}
-	a.Encrypted = a.Encrypted || f.Label.Encrypted
+	a.Encrypted = a.Encrypted || f.Encrypted
 }
 
 func (s *Sensor) external(f *packet.Flow, local, remote netip.Addr, outbound bool) {
