@@ -94,7 +94,6 @@ type host struct {
 	services    []string
 	protocols   []string
 	ja4         []string
-	serial      string
 	storageSCP  bool
 	storageFrom map[netip.Addr]bool // who stored images here
 }
@@ -300,12 +299,6 @@ func addVLAN(list *[]uint16, v uint16) {
 func (s *Sensor) signal(a netip.Addr, name, value string, t time.Time) {
 	if h := s.host(a); h != nil {
 		h.sig.add(Signal{name, strings.TrimSpace(value)}, t)
-	}
-}
-
-func (s *Sensor) macSignal(m packet.MAC, name, value string, t time.Time) {
-	if mh := s.macHost(m, t); mh != nil {
-		mh.sig.add(Signal{name, strings.TrimSpace(value)}, t)
 	}
 }
 

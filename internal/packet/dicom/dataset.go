@@ -176,8 +176,6 @@ type peeker struct {
 	scratch [MaxValue]byte
 }
 
-type stopPeek struct{}
-
 // run walks b. truncated says b is a prefix cut at the buffer bound, so
 // running off its end is expected rather than an error.
 func (p *peeker) run(b []byte, s Syntax, truncated bool, ids *[]Attribute, phi *[]Tag, fromClient bool, cmd Command) error {
