@@ -4,3 +4,8 @@
 -- this migration; readers fall back to the components table for those.
 
 ALTER TABLE sboms ADD COLUMN match_pack bytea;
+
+-- Packs are read whole on every re-match and compress little (component
+-- names and versions are short, distinct strings): stored uncompressed,
+-- PostgreSQL spends no time inflating them.
+ALTER TABLE sboms ALTER COLUMN match_pack SET STORAGE EXTERNAL;
