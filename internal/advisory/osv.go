@@ -90,9 +90,9 @@ type osvJSON struct {
 		Severity []OSVSeverity `json:"severity"`
 		Versions []string      `json:"versions"`
 		Ranges   []struct {
-			Type   string            `json:"type"`
-			Repo   string            `json:"repo"`
-			Events []json.RawMessage `json:"events"`
+			Type   string     `json:"type"`
+			Repo   string     `json:"repo"`
+			Events []OSVEvent `json:"events"`
 		} `json:"ranges"`
 	} `json:"affected"`
 }
@@ -165,7 +165,7 @@ func DecodeOSV(b []byte) (*OSV, []string, error) {
 			introduced, repeated := false, false
 			values := map[string]bool{}
 			for k, ev := range r.Events {
-				e, err := decodeEvent(ev)
+				e, err := checkEvent(ev)
 				if err != nil {
 					return fail("%s.events[%d]: %v", rat, k, err)
 				}
@@ -197,33 +197,26 @@ func DecodeOSV(b []byte) (*OSV, []string, error) {
 	return rec, warnings, nil
 }
 
-func decodeEvent(raw json.RawMessage) (OSVEvent, error) {
-	var m map[string]string
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return OSVEvent{}, fmt.Errorf("not an object of strings")
-	}
-	if len(m) != 1 {
-		return OSVEvent{}, fmt.Errorf("an event has exactly one of introduced, fixed, last_affected, limit; this has %d members", len(m))
-	}
-	var e OSVEvent
-	for k, v := range m {
-		if v == "" || len(v) > 256 {
-			return e, fmt.Errorf("%s is empty or longer than 256 bytes", k)
+// checkEvent checks a decoded event: exactly one member set, none empty or
+// overlong. Members other than the four are not read; an event with none
+// of them is refused.
+func checkEvent(e OSVEvent) (OSVEvent, error) {
+	n := 0
+	for _, v := range [...]string{e.Introduced, e.Fixed, e.LastAffected, e.Limit} {
+		if v != "" {
+			n++
 		}
-		switch k {
-		case "introduced":
-			e.Introduced = v
-		case "fixed":
-			e.Fixed = v
-		case "last_affected":
-			e.LastAffected = v
-		case "limit":
-			e.Limit = v
-		default:
-			return e, fmt.Errorf("unknown event %q", clip(k))
+		if len(v) > 256 {
+			return e, fmt.Errorf("a version is longer than 256 bytes")
 		}
 	}
-	return e, nil
+	switch n {
+	case 0:
+		return e, fmt.Errorf("unknown event: it has no non-empty introduced, fixed, last_affected or limit")
+	case 1:
+		return e, nil
+	}
+	return e, fmt.Errorf("an event has exactly one of introduced, fixed, last_affected, limit; this has %d", n)
 }
 
 func rangeKey(r OSVRange) string {

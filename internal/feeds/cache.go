@@ -71,24 +71,32 @@ func readArchiveIndex(path string) (*archiveIndex, bool) {
 	if !ok || head != indexHeader {
 		return nil, false
 	}
-	ai := &archiveIndex{Version: cacheVersion}
+	ai := &archiveIndex{Version: cacheVersion, Entries: make([]archiveEntry, 0, strings.Count(rest, "\n"))}
 	for line := range strings.Lines(rest) {
 		line = strings.TrimSuffix(line, "\n")
-		f := strings.Split(line, "\t")
-		if len(f) != 6 {
+		var f [6]string
+		for i := range 5 {
+			var ok bool
+			if f[i], line, ok = strings.Cut(line, "\t"); !ok {
+				return nil, false
+			}
+		}
+		if f[5] = line; strings.Contains(line, "\t") {
 			return nil, false
 		}
 		e := archiveEntry{Kind: advisory.Kind(f[0]), Skip: f[1], Name: f[2]}
 		if f[3] != "" {
 			h := &advisory.OSVHead{ID: f[3], Modified: f[4]}
-			if f[5] != "" {
-				for _, pk := range strings.Split(f[5], "\x1e") {
-					parts := strings.Split(pk, "\x1f")
-					if len(parts) != 3 {
-						return nil, false
-					}
-					h.Packages = append(h.Packages, advisory.OSVPackage{Ecosystem: parts[0], Name: parts[1], PURL: parts[2]})
+			for pk := range strings.SplitSeq(f[5], "\x1e") {
+				if pk == "" && f[5] == "" {
+					break
 				}
+				eco, rest, ok1 := strings.Cut(pk, "\x1f")
+				name, purl, ok2 := strings.Cut(rest, "\x1f")
+				if !ok1 || !ok2 || strings.Contains(purl, "\x1f") {
+					return nil, false
+				}
+				h.Packages = append(h.Packages, advisory.OSVPackage{Ecosystem: eco, Name: name, PURL: purl})
 			}
 			e.OSV = h
 		}
@@ -205,12 +213,19 @@ func readZipEntry(f *zip.File) ([]byte, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, int64(f.UncompressedSize64)+1))
+	// The header gives the size: read into a buffer of exactly that, then
+	// make sure nothing follows.
+	b := make([]byte, f.UncompressedSize64)
+	n, err := io.ReadFull(rc, b)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		return nil, fmt.Errorf("archive entry holds %d bytes, its header says %d", n, f.UncompressedSize64)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if uint64(len(b)) != f.UncompressedSize64 {
-		return nil, fmt.Errorf("archive entry holds %d bytes, its header says %d", len(b), f.UncompressedSize64)
+	var one [1]byte
+	if m, _ := rc.Read(one[:]); m > 0 {
+		return nil, fmt.Errorf("archive entry holds more than the %d bytes its header says", f.UncompressedSize64)
 	}
 	return b, nil
 }

@@ -69,7 +69,9 @@ func (d *decoder) cycloneDXJSON(b []byte) (*Document, error) {
 	}
 	var warnings []string
 	bom := new(cdx.BOM)
-	if err := cdx.NewBOMDecoder(bytes.NewReader(b), cdx.BOMFileFormatJSON).Decode(bom); err != nil {
+	// json.Unmarshal is what the library's JSON decoder does after reading
+	// its reader to the end; b is in memory already, so no second copy.
+	if err := json.Unmarshal(b, bom); err != nil {
 		var te *json.UnmarshalTypeError
 		if !errors.As(err, &te) || !strings.HasPrefix(te.Field, "declarations") {
 			return nil, jsonSyntaxError(f, b, err)
@@ -81,7 +83,7 @@ func (d *decoder) cycloneDXJSON(b []byte) (*Document, error) {
 			return nil, jsonSyntaxError(f, b, err)
 		}
 		bom = new(cdx.BOM)
-		if err2 := cdx.NewBOMDecoder(bytes.NewReader(stripped), cdx.BOMFileFormatJSON).Decode(bom); err2 != nil {
+		if err2 := json.Unmarshal(stripped, bom); err2 != nil {
 			return nil, jsonSyntaxError(f, stripped, err2)
 		}
 		warnings = append(warnings, "declarations (attestations) not read: "+jsonErrText(err))

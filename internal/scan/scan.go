@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"slices"
@@ -134,6 +135,14 @@ func readSBOM(path string, opts Options) (*sbom.Document, error) {
 		return nil, err
 	}
 	defer f.Close()
+	// A file of known size is read in one piece rather than grown into.
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() <= 64<<20 {
+		b := make([]byte, st.Size())
+		if _, err := io.ReadFull(f, b); err != nil {
+			return nil, err
+		}
+		return sbom.DecodeBytes(b, sbom.Options{Limits: opts.Limits, Schemas: opts.Schemas})
+	}
 	return sbom.Decode(f, sbom.Options{Limits: opts.Limits, Schemas: opts.Schemas})
 }
 
