@@ -8,6 +8,7 @@ import (
 
 	"github.com/vigil-oss/vigil/internal/oui"
 	"github.com/vigil-oss/vigil/internal/packet"
+	"github.com/vigil-oss/vigil/internal/packet/tlshello"
 )
 
 // Bounds on what the sensor keeps per address, so that a hostile or
@@ -69,6 +70,7 @@ type Sensor struct {
 	alertOrder []*Alert
 	remote     []remoteSession
 	keepConns  bool
+	certs      *tlshello.CertCache // server certificates parsed once each
 	conns      []Connection
 
 	stats         Stats
@@ -184,6 +186,7 @@ func NewSensor(opts Options) (*Sensor, error) {
 		internal = DefaultInternal
 	}
 	return &Sensor{fp: fp, reg: reg, internal: internal, learnFor: opts.LearnFor, keepConns: opts.Connections,
+		certs: tlshello.NewCertCache(),
 		hosts: map[netip.Addr]*host{}, macs: map[packet.MAC]*macHost{}, agg: map[aggKey]*FlowSummary{},
 		ext: map[extKey]*extContact{}, scans: map[netip.Addr]*scanState{}, alerts: map[alertKey]*Alert{}}, nil
 }

@@ -22,7 +22,7 @@ func (s *Sensor) NewStream(f *packet.Flow, client bool, first []byte) packet.Str
 		switch {
 		case tlshello.Sniff(first):
 			f.Label.App, f.Label.Encrypted = "tls", true
-			return &tlsStream{s: s, f: f, c: tlshello.NewConn()}
+			return &tlsStream{s: s, f: f, c: tlshello.NewConnCached(s.certs)}
 		case dicom.Sniff(first):
 			f.Label.App = "dicom"
 			return &dicomStream{s: s, f: f, c: dicom.NewConn()}

@@ -46,7 +46,7 @@ type Certificate struct {
 
 // parseCertificates decodes a TLS 1.2 Certificate message body: a 3-byte
 // list length, then 3-byte-length-prefixed DER certificates.
-func parseCertificates(body []byte) (*Certificate, error) {
+func parseCertificates(body []byte, cache *CertCache) (*Certificate, error) {
 	r := &reader{b: body}
 	n := r.u24("certificate_list length")
 	if r.err == nil && n != r.left() {
@@ -71,6 +71,12 @@ func parseCertificates(body []byte) (*Certificate, error) {
 		return c, nil // an empty list: the server sent no certificate
 	}
 	sum := sha256.Sum256(leaf)
+	if cached, ok := cache.get(sum); ok {
+		cp := *cached
+		cp.Chain = c.Chain
+		return &cp, nil
+	}
+	defer func() { cache.put(sum, c) }()
 	c.SHA256 = hex.EncodeToString(sum[:])
 	// x509 keeps references into its input; the certificate is dropped
 	// before this returns, so only copied strings escape.
@@ -148,4 +154,37 @@ func boundString(s string, n int) string {
 		n--
 	}
 	return strings.Clone(s[:n])
+}
+
+// maxCachedCerts bounds a CertCache.
+const maxCachedCerts = 4096
+
+// CertCache remembers the server certificates already parsed, by the
+// SHA-256 of the leaf, so a sensor that sees one server's certificate on
+// thousands of connections runs x509 on it once. It is for one goroutine.
+// The zero value and nil are usable (nil caches nothing).
+type CertCache struct {
+	m map[[32]byte]*Certificate
+}
+
+// NewCertCache returns an empty cache.
+func NewCertCache() *CertCache { return &CertCache{} }
+
+func (c *CertCache) get(sum [32]byte) (*Certificate, bool) {
+	if c == nil {
+		return nil, false
+	}
+	v, ok := c.m[sum]
+	return v, ok
+}
+
+func (c *CertCache) put(sum [32]byte, cert *Certificate) {
+	if c == nil || len(c.m) >= maxCachedCerts {
+		return
+	}
+	if c.m == nil {
+		c.m = map[[32]byte]*Certificate{}
+	}
+	cp := *cert
+	c.m[sum] = &cp
 }

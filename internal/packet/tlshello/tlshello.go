@@ -90,6 +90,7 @@ type Conn struct {
 	client dir
 	server dir
 	stop   bool
+	certs  *CertCache
 }
 
 // dir is the framing state of one direction.
@@ -115,6 +116,10 @@ type dir struct {
 
 // NewConn starts following a connection.
 func NewConn() *Conn { return &Conn{} }
+
+// NewConnCached starts following a connection whose server certificate is
+// looked up in, and added to, cache.
+func NewConnCached(cache *CertCache) *Conn { return &Conn{certs: cache} }
 
 // Result returns what has been decoded so far.
 func (c *Conn) Result() Result { return c.res }
@@ -389,7 +394,7 @@ func (c *Conn) message(d *dir, client bool, body []byte) error {
 			d.hsBuf = nil
 		}
 	default:
-		cert, err := parseCertificates(body)
+		cert, err := parseCertificates(body, c.certs)
 		if err != nil {
 			return fmt.Errorf("tlshello: Certificate at offset %d: %w", d.hsAt, err)
 		}

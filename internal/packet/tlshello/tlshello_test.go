@@ -352,14 +352,14 @@ func selfSignedDER(t testing.TB) []byte {
 }
 
 func TestCertificateParseError(t *testing.T) {
-	c, err := parseCertificates(certificateMsg([]byte{0x30, 0x03, 1, 2, 3}, []byte{0x30, 0})[4:])
+	c, err := parseCertificates(certificateMsg([]byte{0x30, 0x03, 1, 2, 3}, []byte{0x30, 0})[4:], nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Chain != 2 || c.ParseError == "" || c.SubjectCN != "" || len(c.SHA256) != 64 {
 		t.Errorf("%+v", c)
 	}
-	if _, err := parseCertificates([]byte{0, 0, 9, 0, 0, 5, 1}); err == nil || !strings.Contains(err.Error(), "certificate_list length 9") {
+	if _, err := parseCertificates([]byte{0, 0, 9, 0, 0, 5, 1}, nil); err == nil || !strings.Contains(err.Error(), "certificate_list length 9") {
 		t.Errorf("err %v", err)
 	}
 }
@@ -586,5 +586,31 @@ func TestBounds(t *testing.T) {
 		if got := ja4Version(v); got != want {
 			t.Errorf("ja4Version(%04x) = %q, want %q", v, got, want)
 		}
+	}
+}
+
+// A cached certificate reads back the same as a parsed one, with the
+// chain length of the message it came in.
+func TestCertCache(t *testing.T) {
+	streams := capturetest.Streams(t, "openssl-tls1_2.pcap")
+	cache := NewCertCache()
+	var results []Result
+	for range 2 {
+		c := NewConnCached(cache)
+		for _, s := range streams {
+			c.Feed(s.Src.Port() != 443, s.Data)
+		}
+		results = append(results, c.Result())
+	}
+	a, b := results[0].Certificate, results[1].Certificate
+	if a == nil || b == nil || a == b || !reflect.DeepEqual(*a, *b) || len(cache.m) != 1 {
+		t.Fatalf("uncached %+v, cached %+v, %d in the cache", a, b, len(cache.m))
+	}
+	plain := NewConn()
+	for _, s := range streams {
+		plain.Feed(s.Src.Port() != 443, s.Data)
+	}
+	if !reflect.DeepEqual(*plain.Result().Certificate, *a) {
+		t.Errorf("a cache changes the result")
 	}
 }
