@@ -119,6 +119,20 @@ confidence = 0.4
 	}
 }
 
+// On a terminal the progress goroutine starts and stops with each capture
+// and clears its line.
+func TestDiscoverProgress(t *testing.T) {
+	env, out, errb := testEnv(map[string]string{"VIGIL_DATA_DIR": t.TempDir()})
+	env.Terminal = true
+	hl7 := sharedCapture(t, "hl7-mllp-adt-a01.pcap")
+	if code := Main(context.Background(), env, []string{"discover", hl7, hl7}); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if strings.Count(errb.String(), "\r\x1b[K") < 2 || !strings.Contains(out.String(), "cleartext_phi") {
+		t.Errorf("stderr %q, stdout %q", errb.String(), out.String())
+	}
+}
+
 func TestOUI(t *testing.T) {
 	data := t.TempDir()
 	r := vigilData(t, data, "oui", "lookup", "00:09:fb:01:02:03", "00:d0:75:13:bb:ad")

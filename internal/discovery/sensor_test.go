@@ -180,6 +180,7 @@ func TestHL7Capture(t *testing.T) {
 		t.Errorf("receiver's HL7 applications: %v", receiver.HL7Applications)
 	}
 	observed(t, sender, "hl7.sent_message_type", "ADT^A01")
+	observed(t, sender, "hl7.version", "2.3")
 	phi := alertsOf(r, AlertCleartextPHI)
 	if len(phi) != 1 || phi[0].Device != sender.ID || phi[0].Peer != "10.0.0.126:6661" || !strings.Contains(phi[0].Detail, "PID") {
 		t.Fatalf("cleartext PHI alerts: %+v", phi)

@@ -259,6 +259,10 @@ func (h *hl7Stream) message(m hl7.Message) {
 		if m.MessageCode != "ACK" {
 			sh.sig.add(Signal{"hl7.sent_message_type", m.Type()}, t)
 		}
+		sh.sig.add(Signal{"hl7.version", m.Version}, t)
+		for _, p := range m.Profiles {
+			sh.sig.add(Signal{"hl7.profile", hl7EI(p)}, t)
+		}
 	}
 	if sh := s.host(sender); sh != nil {
 		// Devices the sender reports for (a gateway or central station
