@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"os"
@@ -72,12 +73,13 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	r.Inputs = make([]Input, len(opts.SBOMs))
 	errs := make([]error, len(opts.SBOMs))
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	docs := &docMemo{m: map[[sha256.Size]byte]*decoded{}}
 	for i, p := range opts.SBOMs {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			doc, err := readSBOM(p, opts)
+			doc, err := readSBOM(p, opts, docs)
 			r.Inputs[i], errs[i] = Input{Path: p, Doc: doc}, err
 		}()
 	}
@@ -129,7 +131,35 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	return r, nil
 }
 
-func readSBOM(path string, opts Options) (*sbom.Document, error) {
+// docMemo decodes each distinct SBOM content once: a fleet's device files
+// are often the same firmware's SBOM under many names, and decoding is most
+// of a scan's work. The documents are only read afterwards, so inputs with
+// the same bytes share one.
+type docMemo struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte]*decoded
+}
+
+type decoded struct {
+	once sync.Once
+	doc  *sbom.Document
+	err  error
+}
+
+func (dm *docMemo) decode(b []byte, opts Options) (*sbom.Document, error) {
+	sum := sha256.Sum256(b)
+	dm.mu.Lock()
+	d := dm.m[sum]
+	if d == nil {
+		d = &decoded{}
+		dm.m[sum] = d
+	}
+	dm.mu.Unlock()
+	d.once.Do(func() { d.doc, d.err = sbom.DecodeBytes(b, sbom.Options{Limits: opts.Limits, Schemas: opts.Schemas}) })
+	return d.doc, d.err
+}
+
+func readSBOM(path string, opts Options, docs *docMemo) (*sbom.Document, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -141,7 +171,7 @@ func readSBOM(path string, opts Options) (*sbom.Document, error) {
 		if _, err := io.ReadFull(f, b); err != nil {
 			return nil, err
 		}
-		return sbom.DecodeBytes(b, sbom.Options{Limits: opts.Limits, Schemas: opts.Schemas})
+		return docs.decode(b, opts)
 	}
 	return sbom.Decode(f, sbom.Options{Limits: opts.Limits, Schemas: opts.Schemas})
 }

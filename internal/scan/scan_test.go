@@ -150,4 +150,19 @@ func TestScanKeepsFindingsPerFile(t *testing.T) {
 	if len(rep.Findings) != 3*1865 {
 		t.Errorf("%d findings in all, want %d", len(rep.Findings), 3*1865)
 	}
+	// The same bytes are decoded once and the document shared; other
+	// bytes get their own.
+	other := filepath.Join(dir, "other.json")
+	if err := os.WriteFile(other, append(data, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = Run(context.Background(), Options{SBOMs: append(files, other), Advisories: []string{zipPath}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := rep.Inputs
+	if in[0].Doc != in[1].Doc || in[1].Doc != in[2].Doc || in[3].Doc == in[0].Doc || len(rep.Findings) != 4*1865 {
+		t.Errorf("documents shared %v %v, separate %v; %d findings", in[0].Doc == in[1].Doc, in[1].Doc == in[2].Doc,
+			in[3].Doc != in[0].Doc, len(rep.Findings))
+	}
 }
