@@ -228,7 +228,14 @@ func (m *Matcher) Match(components []Component) []Finding {
 		}()
 	}
 	wg.Wait()
-	var out []Finding
+	n := 0
+	for _, fs := range per {
+		n += len(fs)
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Finding, 0, n) // findings are large: grow once
 	for _, fs := range per {
 		out = append(out, fs...)
 	}

@@ -124,6 +124,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}()
 	}
 	mw.Wait()
+	n := 0
+	for _, fs := range per {
+		n += len(fs)
+	}
+	r.Findings = make([]match.Finding, 0, n) // findings are large: grow once
 	for _, fs := range per {
 		r.Findings = append(r.Findings, fs...)
 	}
