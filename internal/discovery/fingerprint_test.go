@@ -64,6 +64,9 @@ func TestApply(t *testing.T) {
 		{Signal{"mac.oui", "Dell Inc."}, map[string]string{AttrVendor: "Dell"}},
 		{Signal{"http.server", "ZBR-HTTPD/V93.21.26Z"}, map[string]string{AttrVendor: "Zebra Technologies",
 			AttrSoftware: "V93.21.26Z", AttrType: "printer", AttrRole: "web-server"}},
+		{Signal{"dhcp.vendor_class", "ArubaAP"}, map[string]string{AttrVendor: "Aruba", AttrType: "wlan-access-point"}},
+		{Signal{"cdp.software_version", "Cisco Internetwork Operating System Software"}, map[string]string{AttrVendor: "Cisco",
+			AttrType: "network-device"}},
 		{Signal{"no.such_signal", "x"}, nil},
 		{Signal{"dicom.manufacturer", ""}, nil},
 	}
