@@ -113,14 +113,11 @@ func runDiscover(ctx context.Context, env *Env, args []string) int {
 			opts.Internal = append(opts.Internal, p.Masked())
 		}
 	}
-	reg, note, err := ouiRegistry(env)
+	reg, err := ouiRegistry(env)
 	if err != nil {
 		return fail("%v", err)
 	}
 	opts.OUI = reg
-	if note != "" {
-		fmt.Fprintln(env.Stderr, note)
-	}
 	sensor, err := discovery.NewSensor(opts)
 	if err != nil {
 		return fail("%v", err)
@@ -358,21 +355,20 @@ func ouiPath(env *Env) string {
 }
 
 // ouiRegistry is the saved registry when there is one, else the built-in.
-func ouiRegistry(env *Env) (*oui.Registry, string, error) {
+func ouiRegistry(env *Env) (*oui.Registry, error) {
 	if p := ouiPath(env); p != "" {
 		f, err := os.Open(p)
 		if err == nil {
 			defer f.Close()
 			reg, err := oui.Decode(f)
 			if err != nil {
-				return nil, "", fmt.Errorf("MAC vendor registry %s (saved by 'vigil oui update'): %w", p, err)
+				return nil, fmt.Errorf("MAC vendor registry %s (saved by 'vigil oui update'): %w", p, err)
 			}
-			return reg, "", nil
+			return reg, nil
 		}
 		if !errors.Is(err, os.ErrNotExist) {
-			return nil, "", err
+			return nil, err
 		}
 	}
-	reg, err := oui.Default()
-	return reg, "", err
+	return oui.Default()
 }

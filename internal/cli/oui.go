@@ -40,7 +40,7 @@ func runOUI(ctx context.Context, env *Env, args []string) int {
 		}
 		return ouiUpdate(env, pos[1])
 	case "lookup":
-		reg, _, err := ouiRegistry(env)
+		reg, err := ouiRegistry(env)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "vigil oui: %v\n", err)
 			return ExitUsage
@@ -67,7 +67,7 @@ func runOUI(ctx context.Context, env *Env, args []string) int {
 		}
 		return exit
 	case "status":
-		reg, _, err := ouiRegistry(env)
+		reg, err := ouiRegistry(env)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "vigil oui: %v\n", err)
 			return ExitUsage
@@ -102,7 +102,7 @@ func ouiUpdate(env *Env, file string) int {
 		fmt.Fprintf(env.Stderr, "vigil oui update: %s: %v\n", file, err)
 		return ExitUsage
 	}
-	base, _, err := ouiRegistry(env)
+	base, err := ouiRegistry(env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "vigil oui update: %v\n", err)
 		return ExitUsage

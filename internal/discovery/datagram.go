@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,10 +57,7 @@ func (s *Sensor) Datagram(p *packet.Packet, payload []byte) {
 	case p.SrcPort == 123 || p.DstPort == 123:
 		label("ntp")
 		if p.SrcPort == 123 && p.DstPort != 123 {
-			s.signal(src, "port.server", "udp/123", t)
-			if h := s.host(src); h != nil {
-				addName(&h.services, "udp/123", 32)
-			}
+			s.service(src, "udp/123", t)
 		}
 	case p.SrcPort == 161 || p.DstPort == 161:
 		label("snmp")
@@ -113,12 +111,12 @@ func (s *Sensor) dhcp(p *packet.Packet, payload []byte) {
 				if i > 0 {
 					b.WriteByte(',')
 				}
-				b.WriteString(itoa(int(c)))
+				b.WriteString(strconv.Itoa(int(c)))
 			}
 			mh.sig.add(Signal{"dhcp.param_list", b.String()}, t)
 		}
 		if m.ClientID != nil && len(m.ClientID.ID) > 0 && len(m.ClientID.ID) <= 64 {
-			mh.sig.add(Signal{"dhcp.client_id", itoa(int(m.ClientID.Type)) + ":" + hex.EncodeToString(m.ClientID.ID)}, t)
+			mh.sig.add(Signal{"dhcp.client_id", strconv.Itoa(int(m.ClientID.Type)) + ":" + hex.EncodeToString(m.ClientID.ID)}, t)
 		}
 		if m.CIAddr.IsValid() && !m.CIAddr.IsUnspecified() {
 			s.bind(mac, m.CIAddr, 4, t)
@@ -128,10 +126,7 @@ func (s *Sensor) dhcp(p *packet.Packet, payload []byte) {
 		if m.ServerID.IsValid() {
 			server = m.ServerID.Unmap()
 		}
-		s.signal(server, "port.server", "udp/67", t)
-		if h := s.host(server); h != nil {
-			addName(&h.services, "udp/67", 32)
-		}
+		s.service(server, "udp/67", t)
 		if m.Type == dhcp.Ack && m.YIAddr.IsValid() && !m.YIAddr.IsUnspecified() {
 			s.bind(mac, m.YIAddr, 16, t) // the lease: the strongest binding there is
 		}
@@ -146,10 +141,7 @@ func (s *Sensor) dns(src, dst netip.Addr, fromServer bool, payload []byte, t tim
 	if !fromServer || !m.Response() {
 		return
 	}
-	s.signal(src, "port.server", "udp/53", t)
-	if h := s.host(src); h != nil {
-		addName(&h.services, "udp/53", 32)
-	}
+	s.service(src, "udp/53", t)
 	for _, r := range m.Answers {
 		if (r.Type == dns.TypeA || r.Type == dns.TypeAAAA) && s.isInternal(r.Addr) {
 			if h := s.host(r.Addr); h != nil {

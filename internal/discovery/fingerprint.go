@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/vigil-oss/vigil/internal/core"
 )
 
 // The attributes identification sets on a device.
@@ -306,7 +308,7 @@ func (fp *Fingerprints) Apply(s Signal) []Hit {
 			case AttrVendor:
 				val = fp.CanonicalVendor(val)
 			case AttrType, AttrRole:
-				val = normalizeType(val)
+				val = core.NormalizeDeviceType(val)
 			}
 			if val != "" {
 				h.Values[attr] = val
@@ -407,15 +409,4 @@ func trimCompanyForm(s string) string {
 		}
 		s = t[:i]
 	}
-}
-
-// normalizeType writes device types and roles one way: lower case, words
-// joined by hyphens.
-func normalizeType(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.NewReplacer("_", "-", " ", "-").Replace(s)
-	for strings.Contains(s, "--") {
-		s = strings.ReplaceAll(s, "--", "-")
-	}
-	return s
 }

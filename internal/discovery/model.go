@@ -121,9 +121,8 @@ type Alert struct {
 	Protocol string    `json:"protocol,omitempty"`
 	Detail   string    `json:"detail"`
 
-	src  netip.Addr
-	mac  string
-	peer netip.Addr
+	src netip.Addr
+	mac string
 }
 
 // Stats counts what the run saw.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -174,7 +175,7 @@ func (s *Sensor) buildDevice(b *devBuild) {
 			}
 		}
 		if b.router {
-			sigs = append(sigs, timedSignal{Signal{"net.routes_for", itoa(len(mh.ipv4)) + " addresses"}, mh.first})
+			sigs = append(sigs, timedSignal{Signal{"net.routes_for", strconv.Itoa(len(mh.ipv4)) + " addresses"}, mh.first})
 		}
 	}
 	storageSCP := false
@@ -244,7 +245,6 @@ func (s *Sensor) buildDevice(b *devBuild) {
 		}
 	}
 	c := id.Resolve()
-	d.Conclusions = c
 	d.Vendor, d.Model, d.SoftwareVersion = c[AttrVendor].Value, c[AttrModel].Value, c[AttrSoftware].Value
 	d.DeviceType, d.Role = c[AttrType].Value, c[AttrRole].Value
 	d.Confidence = map[string]float64{}
@@ -366,11 +366,7 @@ func (s *Sensor) deriveAlerts(res *Result, deviceOf func(netip.Addr) string, dev
 			detail += "; " + c.note
 		}
 		peer := netip.AddrPortFrom(k.remote, k.port)
-		s.alert(AlertInternet, "high", "internet", c.first, k.local, packet.MAC{}, peer, what, detail)
-		if a := s.alerts[alertKey{kind: AlertInternet, reason: "internet", src: k.local, peer: k.remote}]; a != nil && c.last.After(a.LastTime) {
-			a.LastTime = c.last
-			a.Count += c.conns - 1
-		}
+		s.raise(AlertInternet, "high", "internet", c.first, c.last, c.conns, k.local, packet.MAC{}, peer, what, detail)
 	}
 	// File sharing and remote access from clinical devices.
 	for _, r := range s.remote {
@@ -395,13 +391,9 @@ func (s *Sensor) deriveAlerts(res *Result, deviceOf func(netip.Addr) string, dev
 		if !ok {
 			continue
 		}
-		s.alert(AlertPortScan, "high", "scan", w.first, src, packet.MAC{}, netip.AddrPort{}, "tcp",
+		s.raise(AlertPortScan, "high", "scan", w.first, w.last, w.targets, src, packet.MAC{}, netip.AddrPort{}, "tcp",
 			fmt.Sprintf("%d connection attempts to %d address(es) on %d port(s) refused or unanswered within %s",
 				w.targets, w.hosts, w.ports, w.last.Sub(w.first).Round(time.Millisecond)))
-		if a := s.alerts[alertKey{kind: AlertPortScan, reason: "scan", src: src}]; a != nil {
-			a.LastTime = w.last
-			a.Count = w.targets
-		}
 	}
 	// New devices: first seen after the learning period, with a locally
 	// administered (usually random) MAC, or joining the network (DHCP

@@ -3,6 +3,7 @@ package discovery
 import (
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -298,6 +299,15 @@ func addVLAN(list *[]uint16, v uint16) {
 	}
 }
 
+// service records that the device at address a answered on svc
+// ("tcp/104"): in its services, and as a port.server signal.
+func (s *Sensor) service(a netip.Addr, svc string, t time.Time) {
+	if h := s.host(a); h != nil {
+		addName(&h.services, svc, 32)
+		h.sig.add(Signal{"port.server", svc}, t)
+	}
+}
+
 // signal attributes a signal to the device at address a.
 func (s *Sensor) signal(a netip.Addr, name, value string, t time.Time) {
 	if h := s.host(a); h != nil {
@@ -309,17 +319,23 @@ func (s *Sensor) signal(a netip.Addr, name, value string, t time.Time) {
 // for link-layer findings, the device with MAC mac).
 func (s *Sensor) alert(kind, severity, reason string, t time.Time, src netip.Addr, mac packet.MAC, peer netip.AddrPort,
 	proto, detail string) {
+	s.raise(kind, severity, reason, t, t, 1, src, mac, peer, proto, detail)
+}
+
+// raise is alert for count occurrences between first and last.
+func (s *Sensor) raise(kind, severity, reason string, first, last time.Time, count int, src netip.Addr, mac packet.MAC,
+	peer netip.AddrPort, proto, detail string) {
 	k := alertKey{kind: kind, reason: reason, src: src.Unmap(), peer: peer.Addr().Unmap()}
 	if mac != (packet.MAC{}) {
 		k.mac = mac.String()
 	}
 	if a := s.alerts[k]; a != nil {
-		a.Count++
-		if t.After(a.LastTime) {
-			a.LastTime = t
+		a.Count += count
+		if last.After(a.LastTime) {
+			a.LastTime = last
 		}
-		if t.Before(a.Time) {
-			a.Time = t
+		if first.Before(a.Time) {
+			a.Time = first
 		}
 		return
 	}
@@ -327,8 +343,8 @@ func (s *Sensor) alert(kind, severity, reason string, t time.Time, src netip.Add
 		s.alertsDropped++
 		return
 	}
-	a := &Alert{Kind: kind, Severity: severity, Time: t, LastTime: t, Count: 1, Protocol: proto, Detail: detail,
-		src: k.src, mac: k.mac, peer: k.peer}
+	a := &Alert{Kind: kind, Severity: severity, Time: first, LastTime: last, Count: count, Protocol: proto, Detail: detail,
+		src: k.src, mac: k.mac}
 	if peer.IsValid() {
 		a.Peer = peer.String()
 		if peer.Port() == 0 {
@@ -372,8 +388,7 @@ func (s *Sensor) FlowEnd(f *packet.Flow) {
 	if f.Proto == packet.ProtoTCP {
 		answered = f.ServerFlags&(packet.FlagSYN|packet.FlagACK) == packet.FlagSYN|packet.FlagACK || (f.Midstream && f.ServerPackets > 0)
 		if sh != nil && answered {
-			addName(&sh.services, "tcp/"+itoa(int(f.Server.Port())), 32)
-			s.signal(server, "port.server", "tcp/"+itoa(int(f.Server.Port())), f.First)
+			s.service(server, "tcp/"+strconv.Itoa(int(f.Server.Port())), f.First)
 		}
 		if !f.Midstream && (f.Refused() || f.Unanswered()) {
 			s.scanAttempt(client, f.Server, f.First)
@@ -481,29 +496,7 @@ func protoName(p packet.IPProto) string {
 	case packet.ProtoICMPv6:
 		return "icmpv6"
 	}
-	return "ip-" + itoa(int(p))
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
+	return "ip-" + strconv.Itoa(int(p))
 }
 
 // flowState is the sensor's per-flow state on packet.Flow.Label.Data.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -95,9 +96,7 @@ func (s *Sensors) Record(ctx context.Context, sensor string, res *discovery.Resu
 		if err != nil {
 			return sum, fmt.Errorf("record devices of sensor %s: %w", sensor, err)
 		}
-		for k, v := range partIDs {
-			ids[k] = v
-		}
+		maps.Copy(ids, partIDs)
 		created = append(created, partCreated...)
 		sum.Devices += partSum.Devices
 		sum.Created += partSum.Created

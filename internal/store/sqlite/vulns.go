@@ -404,18 +404,12 @@ func (v *inventory) ListMatchComponents(ctx context.Context, releases []core.Rel
 			if err := rows.Scan(&id, &n, &pack); err != nil {
 				return err
 			}
-			if pack == nil {
-				if n > 0 {
-					unpacked = append(unpacked, id)
-				}
-				continue
-			}
-			comps, err := codec.UnpackMatch(pack, id)
+			rows, err := codec.AddMatchPack(out, id, n, pack)
 			if err != nil {
 				return decodeErr(err, "component")
 			}
-			if len(comps) > 0 {
-				out[id] = comps
+			if rows {
+				unpacked = append(unpacked, id)
 			}
 		}
 		return rows.Err()

@@ -105,6 +105,24 @@ func UnpackMatch(data []byte, release core.ReleaseID) ([]*core.Component, error)
 	return out, nil
 }
 
+// AddMatchPack puts the components of release id, from the pack stored on
+// its SBOM row (n components), into out. It reports rows when there is no
+// pack but there are components: an SBOM stored before packs existed,
+// whose component rows must be read instead.
+func AddMatchPack(out map[core.ReleaseID][]*core.Component, id core.ReleaseID, n int, pack []byte) (rows bool, err error) {
+	if pack == nil {
+		return n > 0, nil
+	}
+	comps, err := UnpackMatch(pack, id)
+	if err != nil {
+		return false, err
+	}
+	if len(comps) > 0 {
+		out[id] = comps
+	}
+	return false, nil
+}
+
 type packReader struct {
 	s   string
 	off int
