@@ -237,6 +237,7 @@ func TestDevicePagination(t *testing.T) {
 		e.must(http.StatusOK, req{Method: "GET", Path: path("devices", d.ID)}, &got)
 		byID[d.ID] = got
 	}
+	const sortableTime = "2006-01-02T15:04:05.000000000"
 	key := func(sort string, d core.Device) string {
 		switch sort {
 		case "name":
@@ -245,13 +246,15 @@ func TestDevicePagination(t *testing.T) {
 			return d.AssetTag
 		case "serial":
 			return d.Serial
+		// Fixed-width fractions, so that the strings sort as the times do
+		// (RFC3339Nano drops trailing zeros: ".18Z" sorts after ".184807Z").
 		case "updated_at":
-			return d.UpdatedAt.Format(time.RFC3339Nano)
+			return d.UpdatedAt.UTC().Format(sortableTime)
 		case "last_seen":
 			if d.LastSeen == nil {
 				return ""
 			}
-			return d.LastSeen.Format(time.RFC3339Nano)
+			return d.LastSeen.UTC().Format(sortableTime)
 		}
 		return fmt.Sprintf("%020d", d.ID)
 	}
